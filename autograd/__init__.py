@@ -1,0 +1,40 @@
+"""autograd: a scalar reverse-mode automatic differentiation engine.
+
+Build an expression from ``Value`` objects, call ``backward()`` on the result, and
+read each input's gradient from ``.grad``.
+
+Example:
+    >>> from autograd import Value
+    >>> x = Value(2.0)
+    >>> y = (x * x + 1).tanh()
+    >>> y.backward()
+    >>> round(x.grad, 6)      # dy/dx = (1 - tanh(x^2 + 1)^2) * 2x
+    0.000726
+"""
+
+from .engine import (
+    Value,
+    apply,
+    is_grad_enabled,
+    logsumexp,
+    no_grad,
+    sum_values,
+    topological_order,
+    weighted_sum,
+)
+from .primitives import PRIMITIVES, Primitive
+
+__all__ = [
+    "PRIMITIVES",
+    "Primitive",
+    "Value",
+    "apply",
+    "is_grad_enabled",
+    "logsumexp",
+    "no_grad",
+    "sum_values",
+    "topological_order",
+    "weighted_sum",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,530 @@
+"""The engine: the ``Value`` node, the topological sort and backpropagation.
+
+A ``Value`` wraps one float. Every arithmetic op on Values returns a new Value that
+remembers its parents (the arguments, in order), the primitive that made it, and the
+local derivative of the result with respect to each parent. That record is the
+computation graph. ``backward()`` walks it from the output back to the leaves and
+applies the chain rule: each node's gradient times each local derivative is added to
+the parent's gradient.
+
+Example:
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = a * b + a          # c = a*b + a
+    >>> c.backward()
+    >>> a.grad, b.grad         # dc/da = b + 1, dc/db = a
+    (-2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+from contextvars import ContextVar
+from typing import Any, Iterable, Sequence
+
+from . import primitives as P
+from .primitives import Primitive
+
+# Whether ops record the graph. A ContextVar, so each thread and each asyncio task
+# has its own switch and ``no_grad()`` in one cannot leak into another.
+_recording: ContextVar[bool] = ContextVar("autograd_recording", default=True)
+_is_recording = _recording.get
+
+_ONE_ONE = (1.0, 1.0)  # the local derivatives of x + y, shared by every add node
+_ONE_MINUS_ONE = (1.0, -1.0)
+
+
+class Value:
+    """A scalar that records the operations applied to it, for backpropagation.
+
+    Attributes:
+        data: the number this node holds.
+        grad: d(output)/d(this node), filled in by ``backward()`` (starts at 0.0).
+        label: an optional name, shown by drawings and ``repr``.
+
+    Example:
+        >>> x = Value(3.0, label="x")
+        >>> y = x ** 2 + 1
+        >>> y.backward()
+        >>> y.data, x.grad
+        (10.0, 6.0)
+    """
+
+    # Slots and no closures: a node is small, and the graph has no reference cycles,
+    # so reference counting frees it the moment the last reference goes.
+    __slots__ = ("data", "grad", "label", "_prev", "_local", "_prim", "_visit")
+
+    # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
+    # instead of wrapping the Value in an object array.
+    __array_ufunc__ = None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, bool) or not isinstance(data, numbers.Real):
+            raise TypeError(
+                f"Value() takes an int or a float, got {type(data).__name__} ({data!r})"
+            )
+        self.data = float(data)
+        self.grad = 0.0
+        self.label = label
+        self._prev: tuple[Value, ...] = ()
+        self._local: tuple[Any, ...] = ()
+        self._prim: Primitive | None = None
+        self._visit: object = None  # the mark of the last graph walk that reached it
+
+    # --- introspection ---------------------------------------------------------------
+
+    @property
+    def parents(self) -> tuple["Value", ...]:
+        """The arguments of the op that made this node, in order (empty for a leaf)."""
+        return self._prev
+
+    @property
+    def primitive(self) -> Primitive | None:
+        """The primitive that made this node, or None for a leaf."""
+        return self._prim
+
+    @property
+    def local_derivatives(self) -> tuple[float, ...]:
+        """d(this node)/d(parent) for each parent, recorded by the forward pass."""
+        return self._local
+
+    @property
+    def _op(self) -> str:
+        # micrograd names its ops with a string in ``_op``; keep that for its tools.
+        return self._prim.label() if self._prim is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node made by ``Value(...)`` (an input or a parameter)."""
+        return not self._prev
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+
+    # --- the hot path: + and * written out by hand --------------------------------------
+    # These two ops make most of the nodes of a network, so they skip the generic
+    # ``apply`` and store their local derivatives directly. A test checks each against
+    # the table's rule (tests/test_primitives.py::test_hand_written_ops_match_table).
+
+    def __add__(self, other: Any) -> "Value":
+        if type(other) is not Value:
+            other = _to_value(other, P.ADD)
+        out = self.data + other.data
+        if not _is_recording():
+            return _leaf(out)
+        return _node(out, (self, other), _ONE_ONE, P.ADD)
+
+    def __mul__(self, other: Any) -> "Value":
+        if type(other) is not Value:
+            other = _to_value(other, P.MUL)
+        out = self.data * other.data
+        if not _is_recording():
+            return _leaf(out)
+        # d(xy)/dx = y and d(xy)/dy = x: the parents' own floats, nothing new allocated.
+        return _node(out, (self, other), (other.data, self.data), P.MUL)
+
+    def __sub__(self, other: Any) -> "Value":
+        if type(other) is not Value:
+            other = _to_value(other, P.SUB)
+        out = self.data - other.data
+        if not _is_recording():
+            return _leaf(out)
+        return _node(out, (self, other), _ONE_MINUS_ONE, P.SUB)
+
+    # --- every other op goes through the table ----------------------------------------
+
+    def __truediv__(self, other: Any) -> "Value":
+        return apply(P.DIV, self, other)
+
+    def __pow__(self, other: Any) -> "Value":
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return apply(P.POW_CONST.bind(float(other)), self)
+        return apply(P.POW, self, other)
+
+    def __radd__(self, other: Any) -> "Value":
+        return apply(P.ADD, other, self)
+
+    def __rsub__(self, other: Any) -> "Value":
+        return apply(P.SUB, other, self)
+
+    def __rmul__(self, other: Any) -> "Value":
+        return apply(P.MUL, other, self)
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        return apply(P.DIV, other, self)
+
+    def __rpow__(self, other: Any) -> "Value":
+        return apply(P.POW, other, self)
+
+    def __neg__(self) -> "Value":
+        return apply(P.NEG, self)
+
+    def __pos__(self) -> "Value":
+        return self
+
+    def __abs__(self) -> "Value":
+        return apply(P.ABS, self)
+
+    def exp(self) -> "Value":
+        """e ** self."""
+        return apply(P.EXP, self)
+
+    def log(self) -> "Value":
+        """Natural logarithm; raises ValueError for data <= 0."""
+        return apply(P.LOG, self)
+
+    def sqrt(self) -> "Value":
+        """Square root; raises ValueError for data < 0."""
+        return apply(P.SQRT, self)
+
+    def tanh(self) -> "Value":
+        """Hyperbolic tangent (stable for any input)."""
+        return apply(P.TANH, self)
+
+    def sigmoid(self) -> "Value":
+        """1 / (1 + e ** -self), computed without overflow for any input."""
+        return apply(P.SIGMOID, self)
+
+    def softplus(self) -> "Value":
+        """log(1 + e ** self), computed without overflow for any input."""
+        return apply(P.SOFTPLUS, self)
+
+    def relu(self) -> "Value":
+        """max(self, 0); its slope at 0 is taken as 0 (as in PyTorch)."""
+        return apply(P.RELU, self)
+
+    def abs(self) -> "Value":
+        """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""
+        return apply(P.ABS, self)
+
+    def sin(self) -> "Value":
+        return apply(P.SIN, self)
+
+    def cos(self) -> "Value":
+        return apply(P.COS, self)
+
+    # --- comparisons look at the data ---------------------------------------------------
+    # ``==`` stays identity, so Values can be dict keys and set members (the graph walks
+    # need that); ``<``, ``<=``, ``>``, ``>=`` compare the numbers.
+
+    __hash__ = object.__hash__
+
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _number_of(other, "<")
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _number_of(other, "<=")
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _number_of(other, ">")
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _number_of(other, ">=")
+
+    # --- backpropagation ----------------------------------------------------------------
+
+    def backward(self, gradient: Any = 1.0, *, create_graph: bool = False) -> None:
+        """Add d(self)/d(node) to ``node.grad`` for every node this one depends on.
+
+        Gradients accumulate in leaves, as in PyTorch: call ``zero_grad()`` (or the
+        optimiser's) between steps. Interior nodes show this call's gradient.
+        With ``create_graph=True`` the gradients are Values with graphs of their own,
+        so they can be differentiated again (note: then each node's ``grad`` refers back
+        to the graph, a reference cycle; prefer ``autograd.grad`` for higher order).
+
+        Example:
+            >>> x = Value(2.0); y = x * x
+            >>> y.backward(); y.backward()
+            >>> x.grad                 # 4.0 twice: gradients accumulate
+            8.0
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0  # interior nodes hold this pass's gradient only
+        self.grad = _accumulate(self.grad, _check_seed(gradient))
+        if create_graph:
+            _backpropagate_graph(order)
+        else:
+            _backpropagate_floats(order)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0.0 on this node and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+# --- building nodes -------------------------------------------------------------------
+
+_new_value = object.__new__
+
+
+def _node(data: float, prev: tuple, local: tuple, prim: Primitive) -> Value:
+    """Make an interior node without running ``__init__``'s checks (data is a float)."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._prev = prev
+    node._local = local
+    node._prim = prim
+    node._visit = None
+    return node
+
+
+def _leaf(data: float) -> Value:
+    return _node(data, (), (), None)  # type: ignore[arg-type]
+
+
+def _to_value(other: Any, prim: Primitive) -> Value:
+    """Turn a plain number into a constant leaf; refuse anything else clearly."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return _leaf(float(other))
+    raise TypeError(
+        f"unsupported operand type for {prim.symbol} ({prim.name}): "
+        f"{type(other).__name__} ({other!r}); expected an int, a float or a Value"
+    )
+
+
+def _number_of(other: Any, symbol: str) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, numbers.Real):
+        return other
+    raise TypeError(f"cannot compare Value {symbol} {type(other).__name__} ({other!r})")
+
+
+def apply(prim: Primitive, *args: Value) -> Value:
+    """Apply a primitive from the table to Values: the one generic way to make a node.
+
+    Numbers among ``args`` become constant leaves. A domain error names the op and the
+    inputs, e.g. ``ValueError: log(-1.0): outside its domain (x > 0)``.
+
+    Example:
+        >>> from autograd.primitives import TANH
+        >>> apply(TANH, Value(0.0)).data
+        0.0
+    """
+    args = tuple(a if type(a) is Value else _to_value(a, prim) for a in args)
+    if prim.arity is not None and len(args) != prim.arity:
+        raise TypeError(f"{prim.name} takes {prim.arity} argument(s), got {len(args)}")
+    datas = tuple(a.data for a in args)
+    recording = _is_recording()
+    try:
+        out = prim.forward(*datas)
+        local = prim.derivative(out, *datas) if recording else ()
+    except (ValueError, ArithmeticError) as error:
+        raise _domain_error(prim, datas, error) from error
+    if not recording:
+        return _leaf(out)
+    return _node(out, args, local, prim)
+
+
+def _domain_error(prim: Primitive, datas: tuple[float, ...], error: Exception) -> Exception:
+    shown = ", ".join(repr(d) for d in datas[:6]) + (", ..." if len(datas) > 6 else "")
+    if prim.constant is not None:
+        shown += f", k={prim.constant:g}"
+    call = f"{prim.name}({shown})"
+    if isinstance(error, ZeroDivisionError):
+        return ZeroDivisionError(f"{call}: division by zero")
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{call}: the result is too large for a float")
+    return ValueError(f"{call}: outside its domain ({prim.requires}): {error}")
+
+
+# --- n-ary ops as functions -------------------------------------------------------------
+
+
+def sum_values(values: Iterable[Any]) -> Value:
+    """The sum of many Values (or numbers) as one node, not a chain of additions.
+
+    Example:
+        >>> sum_values([Value(1.0), Value(2.0), 3]).data
+        6.0
+    """
+    values = tuple(values)
+    if not values:
+        return Value(0.0)
+    return apply(P.SUM, *values)
+
+
+def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
+    """``bias + sum(w * x)`` as one node: a neuron's pre-activation.
+
+    Example:
+        >>> weighted_sum([Value(2.0), Value(3.0)], [1.0, -1.0], bias=0.5).data
+        -0.5
+    """
+    weights, inputs = tuple(weights), tuple(inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs"
+        )
+    return apply(P.WEIGHTED_SUM, bias, *weights, *inputs)
+
+
+def logsumexp(values: Iterable[Any]) -> Value:
+    """``log(sum(exp(v)))`` as one node, computed without overflow.
+
+    Example:
+        >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data, 6)
+        1000.693147
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("logsumexp needs at least one value")
+    return apply(P.LOGSUMEXP, *values)
+
+
+# --- graph walks ------------------------------------------------------------------------
+
+
+def topological_order(*roots: Value) -> list[Value]:
+    """Every node the roots depend on, each after all of its parents.
+
+    An explicit stack, not recursion: a graph a million nodes deep is fine. Parents
+    are visited in argument order, so the order is the same on every run.
+
+    Example:
+        >>> x = Value(1.0, label="x"); y = x * 2; z = y + x
+        >>> [n.label or n._op for n in topological_order(z)]
+        ['x', '', '*', '+']
+    """
+    with _one_walk_at_a_time:
+        # A fresh mark per walk: a node is visited when it carries this walk's mark.
+        # Cheaper in time and memory than a set of visited nodes; the lock keeps two
+        # threads' walks from overwriting each other's marks.
+        visited = object()
+        order: list[Value] = []
+        for root in roots:
+            if not isinstance(root, Value):
+                raise TypeError(f"expected a Value, got {type(root).__name__} ({root!r})")
+            if root._visit is visited:
+                continue
+            root._visit = visited
+            _depth_first(root, visited, order)
+    return order
+
+
+def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
+    # The stack holds nodes still to expand. Below each expanded node sits the marker
+    # _PARENTS_DONE: when it comes back to the top, every parent of the node under it
+    # is in ``order``, so the node can follow.
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())
+            continue
+        stack.append(node)
+        stack.append(_PARENTS_DONE)
+        for parent in reversed(node._prev):
+            if parent._visit is not visited:
+                parent._visit = visited
+                if parent._prev:
+                    stack.append(parent)
+                else:
+                    order.append(parent)  # a leaf has no parents to wait for
+
+
+_one_walk_at_a_time = threading.Lock()
+_PARENTS_DONE = object()
+
+
+def _backpropagate_floats(order: list[Value]) -> None:
+    # The chain rule, once per edge: parent.grad += d(node)/d(parent) * node.grad.
+    for node in reversed(order):
+        grad = node.grad
+        for parent, local in zip(node._prev, node._local):
+            parent.grad += local * grad
+
+
+def _backpropagate_graph(order: list[Value]) -> None:
+    # The same chain rule, but with the local derivatives rebuilt as Values from the
+    # table's rules, so every gradient is itself a differentiable graph.
+    for node in reversed(order):
+        if not node._prev:
+            continue
+        grad = node.grad
+        for parent, local in zip(node._prev, symbolic_local_derivatives(node)):
+            parent.grad = _accumulate(parent.grad, _chain(local, grad))
+
+
+def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
+    """The local derivatives of ``node`` as Values (graphs), from the table's rule."""
+    return node._prim.derivative(node, *node._prev)  # type: ignore[union-attr]
+
+
+def _chain(local: Any, grad: Any) -> Any:
+    """local * grad, skipping the multiplications by 1 and 0 that would clutter graphs."""
+    if type(local) is float:
+        if local == 1.0:
+            return grad
+        if local == 0.0 and type(grad) is Value:
+            return 0.0
+    return local * grad
+
+
+def _accumulate(total: Any, contribution: Any) -> Any:
+    if type(total) is float and total == 0.0:
+        return contribution
+    if type(contribution) is float and contribution == 0.0:
+        return total
+    return total + contribution
+
+
+def _check_seed(gradient: Any) -> Any:
+    if isinstance(gradient, Value):
+        return gradient
+    if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        raise TypeError(
+            f"backward: the gradient must be a number or a Value, got "
+            f"{type(gradient).__name__} ({gradient!r})"
+        )
+    return float(gradient)
+
+
+# --- switching recording off ------------------------------------------------------------
+
+
+class no_grad:
+    """Context manager (and decorator) under which ops record no graph.
+
+    Results are plain leaves: cheaper, and nothing to backpropagate through. Each
+    thread and asyncio task has its own setting.
+
+    Example:
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.is_leaf
+        True
+    """
+
+    def __init__(self) -> None:
+        self._tokens: list[Any] = []
+
+    def __enter__(self) -> "no_grad":
+        self._tokens.append(_recording.set(False))
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _recording.reset(self._tokens.pop())
+
+    def __call__(self, function: Any) -> Any:
+        import functools
+
+        @functools.wraps(function)
+        def without_graph(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return without_graph
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _is_recording()

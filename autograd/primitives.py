@@ -1,0 +1,254 @@
+"""The table of primitive operations: every op is declared here, once.
+
+Each :class:`Primitive` says four things about an op:
+
+* ``forward(*xs)`` computes its value from plain floats;
+* ``derivative(out, *xs)`` returns the local derivative d out / d x_i for each
+  argument, as a tuple. It is written with plain arithmetic and the dispatching
+  helpers below (``exp``, ``log``, ``sin`` ...), so the same rule runs on floats
+  (the fast first-order path) and on ``Value`` nodes (building the derivative as a
+  graph, which is what second and higher derivatives need);
+* ``domain``: the interval of each argument the tests sample from, and the points
+  where the op is not smooth, so property tests can keep away from them;
+* ``requires``: the mathematical domain in words, used in error messages.
+
+Everything else reads this table: ``Value``'s operators and methods, backward,
+``grad(..., create_graph=True)``, the property tests and the drawing labels. Adding an
+op means adding one entry here (and, if it should be a method, one line in ``Value``).
+
+Example:
+    >>> MUL.forward(3.0, 4.0)
+    12.0
+    >>> MUL.derivative(12.0, 3.0, 4.0)   # (d/dx, d/dy) of x * y
+    (4.0, 3.0)
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
+from typing import Any, Callable
+
+INF = math.inf
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Where tests sample an argument from, and the points they keep away from."""
+
+    low: float = -10.0
+    high: float = 10.0
+    # Points where the op is not differentiable or not defined (relu and abs at 0,
+    # a divisor at 0). Finite-difference checks are meaningless next to them.
+    avoid: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Primitive:
+    """One primitive op: its forward rule, its derivative rule and its domain."""
+
+    name: str
+    symbol: str
+    arity: int | None  # None: takes any number of arguments (an n-ary op)
+    forward: Callable[..., float]
+    derivative: Callable[..., tuple[Any, ...]]
+    domain: tuple[Interval, ...]  # one per argument; an n-ary op has one for all
+    requires: str = "any real input"
+    constant: float | None = None  # set on ops bound to a number, like x ** 3
+
+    def bind(self, constant: float) -> "Primitive":
+        """Return this op with its constant argument fixed (``x ** k`` for a number k)."""
+        return _bind_constant(self, constant)
+
+    def label(self) -> str:
+        """The short text drawings show for this op (``**3`` for a bound power)."""
+        if self.constant is None:
+            return self.symbol
+        return f"{self.symbol}{self.constant:g}"
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+@lru_cache(maxsize=1024)
+def _bind_constant(op: Primitive, constant: float) -> Primitive:
+    # Cached so that a million ``x ** 2`` nodes share one bound op object.
+    return replace(
+        op,
+        forward=partial(op.forward, k=constant),
+        derivative=partial(op.derivative, k=constant),
+        constant=constant,
+    )
+
+
+# --- helpers that work on floats and on Values alike --------------------------------
+# A derivative rule calls these instead of ``math``: on a float they compute a number,
+# on a Value they call its method and so record a node of the derivative graph.
+
+
+def _is_float(x: Any) -> bool:
+    return isinstance(x, (float, int))
+
+
+def exp(x: Any) -> Any:
+    return math.exp(x) if _is_float(x) else x.exp()
+
+
+def sin(x: Any) -> Any:
+    return math.sin(x) if _is_float(x) else x.sin()
+
+
+def cos(x: Any) -> Any:
+    return math.cos(x) if _is_float(x) else x.cos()
+
+
+def log(x: Any) -> Any:
+    return math.log(x) if _is_float(x) else x.log()
+
+
+def sigmoid(x: Any) -> Any:
+    return _sigmoid(x) if _is_float(x) else x.sigmoid()
+
+
+def number(x: Any) -> float:
+    """The plain number inside ``x``: for branching on a value inside a rule."""
+    return x if _is_float(x) else x.data
+
+
+def step(x: Any) -> float:
+    """1.0 where x > 0, else 0.0: relu's slope (0 at 0, as in PyTorch)."""
+    return 1.0 if number(x) > 0 else 0.0
+
+
+def sign(x: Any) -> float:
+    """-1.0, 0.0 or 1.0: abs's slope (0 at 0, as in PyTorch)."""
+    v = number(x)
+    return 1.0 if v > 0 else -1.0 if v < 0 else 0.0
+
+
+# --- numerically careful forward rules -----------------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    # Never exponentiate a large positive number: exp(-x) for x >= 0, exp(x) otherwise.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow for any x.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _logsumexp(*xs: float) -> float:
+    # Shift by the largest term so the biggest exponent is e^0 = 1.
+    if not xs:
+        raise ValueError("needs at least one argument")
+    top = max(xs)
+    if math.isinf(top):
+        return top
+    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+
+
+def _sqrt_slope(out: Any, x: Any) -> tuple[Any]:
+    # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit.
+    return (0.5 / out,) if number(out) > 0 else (INF,)
+
+
+def _power(x: float, *, k: float) -> float:
+    if x < 0 and not float(k).is_integer():
+        raise ValueError(f"a negative base needs a whole-number exponent, got {k!r}")
+    return x**k
+
+
+def _power_slope(out: Any, x: Any, *, k: float) -> tuple[Any]:
+    if k == 0:
+        return (0.0,)
+    if k < 1 and number(x) == 0:
+        return (math.copysign(INF, k),)  # the slope of x^k at 0 for 0 < k < 1
+    return (k * x ** (k - 1),)
+
+
+def _general_power(x: float, y: float) -> float:
+    if not x > 0:
+        raise ValueError(
+            "the base must be positive when the exponent is a Value "
+            "(for a fixed exponent write x ** 2 with a plain number)"
+        )
+    return x**y
+
+
+def _weighted_sum(bias: float, *weights_then_inputs: float) -> float:
+    n = len(weights_then_inputs) // 2
+    weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
+    return sum(map(operator.mul, weights, inputs), bias)
+
+
+def _weighted_sum_slopes(out: Any, bias: Any, *weights_then_inputs: Any) -> tuple[Any, ...]:
+    # d/d bias = 1, d/d w_i = x_i, d/d x_i = w_i.
+    n = len(weights_then_inputs) // 2
+    weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
+    return (1.0, *inputs, *weights)
+
+
+# --- the table ------------------------------------------------------------------------
+
+_ANY = Interval()
+_POSITIVE = Interval(0.05, 10.0)
+
+ADD = Primitive("add", "+", 2, operator.add, lambda out, x, y: (1.0, 1.0), (_ANY, _ANY))
+SUB = Primitive("sub", "-", 2, operator.sub, lambda out, x, y: (1.0, -1.0), (_ANY, _ANY))
+MUL = Primitive("mul", "*", 2, operator.mul, lambda out, x, y: (y, x), (_ANY, _ANY))
+DIV = Primitive(
+    "div", "/", 2, operator.truediv,
+    lambda out, x, y: (1.0 / y, -out / y),
+    (_ANY, Interval(avoid=(0.0,))),
+    requires="a non-zero divisor",
+)
+NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,))
+POW = Primitive(  # x ** y where the exponent y is a Value too
+    "pow", "**", 2, _general_power,
+    lambda out, x, y: (y * x ** (y - 1.0), out * log(x)),
+    (_POSITIVE, Interval(-3.0, 3.0)),
+    requires="a positive base",
+)
+POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
+    "pow_const", "**", 1, _power, _power_slope,
+    (_POSITIVE,),
+    requires="a positive base, or a whole-number exponent (and no 0 ** negative)",
+)
+EXP = Primitive("exp", "exp", 1, math.exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
+                requires="x below about 709 (larger overflows a float)")
+LOG = Primitive("log", "log", 1, math.log, lambda out, x: (1.0 / x,), (_POSITIVE,),
+                requires="x > 0")
+SQRT = Primitive("sqrt", "sqrt", 1, math.sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0")
+TANH = Primitive("tanh", "tanh", 1, math.tanh, lambda out, x: (1.0 - out * out,), (_ANY,))
+SIGMOID = Primitive("sigmoid", "sigmoid", 1, _sigmoid,
+                    lambda out, x: (out * (1.0 - out),), (_ANY,))
+SOFTPLUS = Primitive("softplus", "softplus", 1, _softplus,
+                     lambda out, x: (sigmoid(x),), (_ANY,))
+RELU = Primitive("relu", "ReLU", 1, lambda x: x if x > 0 else 0.0,
+                 lambda out, x: (step(x),), (Interval(avoid=(0.0,)),))
+ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),))
+SIN = Primitive("sin", "sin", 1, math.sin, lambda out, x: (cos(x),), (_ANY,))
+COS = Primitive("cos", "cos", 1, math.cos, lambda out, x: (-sin(x),), (_ANY,))
+SUM = Primitive("sum", "sum", None, lambda *xs: math.fsum(xs),
+                lambda out, *xs: (1.0,) * len(xs), (_ANY,))
+WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
+    "weighted_sum", "Σwx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
+    requires="a bias followed by as many weights as inputs",
+)
+LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,
+                      lambda out, *xs: tuple(exp(x - out) for x in xs), (_ANY,),
+                      requires="at least one argument")
+
+#: Every primitive, by name. Tests, drawings and tools iterate over this.
+PRIMITIVES: dict[str, Primitive] = {
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, EXP, LOG, SQRT, TANH, SIGMOID,
+               SOFTPLUS, RELU, ABS, SIN, COS, SUM, WEIGHTED_SUM, LOGSUMEXP)
+}
