@@ -15,6 +15,7 @@ Example:
 from .engine import (
     Value,
     apply,
+    grad,
     is_grad_enabled,
     logsumexp,
     no_grad,
@@ -29,6 +30,7 @@ __all__ = [
     "Primitive",
     "Value",
     "apply",
+    "grad",
     "is_grad_enabled",
     "logsumexp",
     "no_grad",

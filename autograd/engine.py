@@ -243,7 +243,8 @@ class Value:
         for node in order:
             if node._prev:
                 node.grad = 0.0  # interior nodes hold this pass's gradient only
-        self.grad = _accumulate(self.grad, _check_seed(gradient))
+        (seed,) = _seeds(gradient, 1, create_graph)
+        self.grad = _accumulate(self.grad, seed)
         if create_graph:
             _backpropagate_graph(order)
         else:
@@ -424,10 +425,7 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         for parent in reversed(node._prev):
             if parent._visit is not visited:
                 parent._visit = visited
-                if parent._prev:
-                    stack.append(parent)
-                else:
-                    order.append(parent)  # a leaf has no parents to wait for
+                stack.append(parent)
 
 
 _one_walk_at_a_time = threading.Lock()
@@ -485,6 +483,80 @@ def _check_seed(gradient: Any) -> Any:
             f"{type(gradient).__name__} ({gradient!r})"
         )
     return float(gradient)
+
+
+# --- gradients as return values ------------------------------------------------------
+
+
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: Any = None,
+    *,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """d(outputs)/d(input) for each input, returned; no ``.grad`` is touched.
+
+    Like ``torch.autograd.grad``. With several outputs, their gradients are summed,
+    each weighted by its entry in ``grad_outputs`` (default 1.0). With
+    ``create_graph=True`` the results are Values built from the table's derivative
+    rules, so they can be differentiated again (second and higher derivatives).
+    An input the outputs do not depend on raises ValueError, or gets 0.0 with
+    ``allow_unused=True``.
+
+    Example:
+        >>> x = Value(3.0)
+        >>> (dy,) = grad(x ** 3, x, create_graph=True)      # 3x^2
+        >>> (d2y,) = grad(dy, x)                            # 6x
+        >>> dy.data, d2y, x.grad
+        (27.0, 18.0, 0.0)
+    """
+    outputs = _as_values(outputs, "outputs")
+    inputs = _as_values(inputs, "inputs")
+    seeds = _seeds(grad_outputs, len(outputs), create_graph)
+    gradients: dict[Value, Any] = {}
+    for output, seed in zip(outputs, seeds):
+        gradients[output] = _accumulate(gradients.get(output, 0.0), seed)
+    for node in reversed(topological_order(*outputs)):
+        if not node._prev:
+            continue
+        upstream = gradients[node]
+        local_derivatives = symbolic_local_derivatives(node) if create_graph else node._local
+        for parent, local in zip(node._prev, local_derivatives):
+            gradients[parent] = _accumulate(gradients.get(parent, 0.0), _chain(local, upstream))
+    return tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
+
+
+def _as_values(values: Any, what: str) -> tuple[Value, ...]:
+    values = (values,) if isinstance(values, Value) else tuple(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"grad: {what}[{i}] must be a Value, got {type(v).__name__} ({v!r})")
+    if not values:
+        raise ValueError(f"grad: {what} is empty")
+    return values
+
+
+def _seeds(grad_outputs: Any, count: int, create_graph: bool) -> tuple[Any, ...]:
+    if grad_outputs is None:
+        return (1.0,) * count
+    seeds = (grad_outputs,) if not isinstance(grad_outputs, (list, tuple)) else grad_outputs
+    if len(seeds) != count:
+        raise ValueError(f"grad: {len(seeds)} grad_outputs for {count} outputs")
+    seeds = tuple(_check_seed(s) for s in seeds)
+    return seeds if create_graph else tuple(getattr(s, "data", s) for s in seeds)
+
+
+def _gradient_of(x: Value, index: int, gradients: dict, allow_unused: bool) -> Any:
+    if x in gradients:
+        return gradients[x]
+    if allow_unused:
+        return 0.0
+    raise ValueError(
+        f"grad: inputs[{index}] ({x!r}) is not used to compute the outputs; "
+        "pass allow_unused=True to get 0.0 for it"
+    )
 
 
 # --- switching recording off ------------------------------------------------------------

@@ -1,0 +1,287 @@
+"""The engine: micrograd's API, accumulation, deep graphs, no_grad, errors, memory."""
+
+import gc
+import math
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Value, grad, is_grad_enabled, no_grad, topological_order
+from autograd.testing import gradcheck
+from autograd.testing.strategies import deep_chains, expressions
+
+
+# --- micrograd's own tests, unchanged apart from the import ---------------------------
+# Expected numbers are the ones micrograd's test suite takes from PyTorch.
+
+
+def test_micrograd_sanity_check():
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    assert y.data == -20.0
+    assert x.grad == 46.0
+
+
+def test_micrograd_more_ops():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    tol = 1e-6
+    assert abs(g.data - 24.70408163265306) < tol
+    assert abs(a.grad - 138.83381924198252) < tol
+    assert abs(b.grad - 645.5772594752186) < tol
+
+
+def test_reflected_operators_with_numbers_on_either_side():
+    x = Value(3.0)
+    assert (2 + x).data == 5.0 and (x + 2).data == 5.0
+    assert (2 - x).data == -1.0 and (x - 2).data == 1.0
+    assert (2 * x).data == 6.0 and (x * 2).data == 6.0
+    assert (6 / x).data == 2.0 and (x / 2).data == 1.5
+    assert (2**x).data == 8.0 and (x**2).data == 9.0
+    assert (-x).data == -3.0 and abs(Value(-2.0)).data == 2.0
+
+
+def test_numpy_scalars_work_like_numbers():
+    np = pytest.importorskip("numpy")
+    x = Value(2.0)
+    for y in (np.float64(3.0) * x, x * np.float64(3.0), np.int64(3) * x):
+        assert isinstance(y, Value) and y.data == 6.0
+
+
+# --- backward ---------------------------------------------------------------------------
+
+
+def test_node_used_twice_gets_the_sum_of_both_paths():
+    a = Value(3.0)
+    b = a + a  # micrograd's old bug: the second path overwrote the first
+    b.backward()
+    assert a.grad == 2.0
+    x = Value(2.0)
+    y = x * x * x  # x reached three times
+    y.backward()
+    assert x.grad == 12.0
+
+
+def test_backward_accumulates_and_zero_grad_resets():
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    y.backward()
+    assert x.grad == 8.0  # 4 + 4, as in PyTorch
+    assert y.grad == 1.0  # interior nodes hold the last pass only
+    y.zero_grad()
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_backward_with_a_seed_gradient():
+    x = Value(2.0)
+    (x * 3).backward(0.5)
+    assert x.grad == 1.5
+
+
+def test_gradients_of_two_outputs_add_up():
+    x = Value(1.5)
+    (x * x).backward()
+    x.sin().backward()
+    assert x.grad == pytest.approx(3.0 + math.cos(1.5))
+
+
+def test_topological_order_is_deterministic_and_parents_come_first():
+    def build():
+        a, b = Value(1.0, label="a"), Value(2.0, label="b")
+        c = (a * b).tanh()
+        return c + a * c
+    for _ in range(3):
+        order = topological_order(build())
+        position = {node: i for i, node in enumerate(order)}
+        for node in order:
+            assert all(position[p] < position[node] for p in node.parents)
+        assert [n.label or n._op for n in order] == [
+            "a", "b", "*", "tanh", "*", "+"]
+
+
+def test_a_million_deep_chain_works_without_recursion():
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0
+    assert y.data == 1_000_000.5
+
+
+@given(deep_chains())
+def test_deep_chains_match_finite_differences(expr):
+    assert gradcheck(expr, expr.inputs)
+
+
+@given(expressions())
+def test_random_graphs_match_finite_differences(expr):
+    assert gradcheck(expr, expr.inputs)
+
+
+@given(expressions())
+def test_backward_and_grad_agree(expr):
+    xs = [Value(x) for x in expr.inputs]
+    out = expr(*xs)
+    expected = grad(out, xs, allow_unused=True)
+    out.backward()
+    assert tuple(x.grad for x in xs) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+# --- no_grad ----------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing():
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * x + 1).tanh()
+    assert is_grad_enabled()
+    assert y.is_leaf and y.parents == ()
+    y.backward()
+    assert x.grad == 0.0
+
+
+def test_no_grad_nests_and_works_as_a_decorator():
+    @no_grad()
+    def square(v):
+        return v * v
+    x = Value(3.0)
+    with no_grad():
+        with no_grad():
+            pass
+        assert not is_grad_enabled()
+    assert square(x).is_leaf and is_grad_enabled()
+
+
+def test_no_grad_is_per_thread():
+    inside, outside = threading.Event(), threading.Event()
+    seen = {}
+
+    def other_thread():
+        inside.wait()
+        seen["other"] = (Value(1.0) * 2).is_leaf
+        outside.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with no_grad():
+        inside.set()
+        outside.wait()
+    worker.join()
+    assert seen["other"] is False
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["3", None, [1.0], True, 1j])
+def test_value_refuses_non_numbers(bad):
+    with pytest.raises(TypeError, match="Value"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "/", "**"])
+def test_operators_refuse_non_numbers_naming_op_and_type(symbol):
+    ops = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+           "/": lambda a, b: a / b, "**": lambda a, b: a ** b}[symbol]
+    with pytest.raises(TypeError) as info:
+        ops(Value(1.0), "a")
+    assert symbol in str(info.value) and "str" in str(info.value)
+    with pytest.raises(TypeError, match="str"):
+        ops("a", Value(1.0))
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda: Value(-1.0).log(), ValueError, ["log", "-1.0"]),
+        (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
+        (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, ["div", "1.0"]),
+        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, ["div"]),
+        (lambda: Value(1000.0).exp(), OverflowError, ["exp", "1000.0"]),
+        (lambda: Value(-2.0) ** 0.5, ValueError, ["pow", "-2.0"]),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, ["pow"]),
+        (lambda: Value(-2.0) ** Value(2.0), ValueError, ["pow", "positive"]),
+    ],
+)
+def test_domain_errors_name_the_op_and_the_value(make, error, words):
+    with pytest.raises(error) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_comparison_with_a_string_is_a_type_error():
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) < "a"
+
+
+def test_backward_refuses_a_bad_seed():
+    with pytest.raises(TypeError, match="gradient"):
+        Value(1.0).backward("1")
+
+
+def test_grad_errors_name_the_input():
+    x, unused = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"inputs\[1\]"):
+        grad(x * 2, [x, unused])
+    assert grad(x * 2, [x, unused], allow_unused=True) == (2.0, 0.0)
+    with pytest.raises(TypeError, match=r"inputs\[0\]"):
+        grad(x * 2, [1.0])
+
+
+# --- memory -----------------------------------------------------------------------------
+
+
+def count_values():
+    return sum(1 for obj in gc.get_objects() if type(obj) is Value)
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    gc.collect()
+    gc.disable()
+    try:
+        before = count_values()
+        x = Value(0.5)
+        y = x
+        for _ in range(200):
+            y = (y * 1.01 + 0.1).tanh()
+        y.backward()
+        assert count_values() > before + 500
+        del y
+        assert count_values() == before + 1  # only x is left
+    finally:
+        gc.enable()
+
+
+def test_comparisons_look_at_data_and_equality_is_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a <= b and a >= b and not a < b and a < 2 and a > 0.5
+    assert a != b and a == a
+    assert len({a, b}) == 2
+
+
+def test_repr_and_label():
+    v = Value(2.0, label="w")
+    assert repr(v) == "Value(data=2.0, grad=0.0, label='w')"
+    assert repr(Value(1)) == "Value(data=1.0, grad=0.0)"
