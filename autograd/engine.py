@@ -18,8 +18,10 @@ Example:
 from __future__ import annotations
 
 import numbers
+import operator
 import threading
 from contextvars import ContextVar
+from itertools import repeat
 from typing import Any, Iterable, Sequence
 
 from . import primitives as P
@@ -32,6 +34,7 @@ _is_recording = _recording.get
 
 _ONE_ONE = (1.0, 1.0)  # the local derivatives of x + y, shared by every add node
 _ONE_MINUS_ONE = (1.0, -1.0)
+_SLOPE_ONE, _SLOPE_ZERO = (1.0,), (0.0,)  # relu's local derivative, shared
 
 
 class Value:
@@ -191,8 +194,15 @@ class Value:
         return apply(P.SOFTPLUS, self)
 
     def relu(self) -> "Value":
-        """max(self, 0); its slope at 0 is taken as 0 (as in PyTorch)."""
-        return apply(P.RELU, self)
+        """max(self, 0); its slope at 0 is taken as 0 (as in PyTorch).
+
+        Written out by hand like + and *: every hidden neuron of an MLP ends in it.
+        """
+        positive = self.data > 0
+        out = self.data if positive else 0.0
+        if not _is_recording():
+            return _leaf(out)
+        return _node(out, (self,), _SLOPE_ONE if positive else _SLOPE_ZERO, P.RELU)
 
     def abs(self) -> "Value":
         """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""
@@ -309,10 +319,10 @@ def apply(prim: Primitive, *args: Value) -> Value:
         >>> apply(TANH, Value(0.0)).data
         0.0
     """
-    args = tuple(a if type(a) is Value else _to_value(a, prim) for a in args)
+    args = tuple([a if type(a) is Value else _to_value(a, prim) for a in args])
     if prim.arity is not None and len(args) != prim.arity:
         raise TypeError(f"{prim.name} takes {prim.arity} argument(s), got {len(args)}")
-    datas = tuple(a.data for a in args)
+    datas = [a.data for a in args]
     recording = _is_recording()
     try:
         out = prim.forward(*datas)
@@ -324,7 +334,7 @@ def apply(prim: Primitive, *args: Value) -> Value:
     return _node(out, args, local, prim)
 
 
-def _domain_error(prim: Primitive, datas: tuple[float, ...], error: Exception) -> Exception:
+def _domain_error(prim: Primitive, datas: Sequence[float], error: Exception) -> Exception:
     shown = ", ".join(repr(d) for d in datas[:6]) + (", ..." if len(datas) > 6 else "")
     if prim.constant is not None:
         shown += f", k={prim.constant:g}"
@@ -355,16 +365,36 @@ def sum_values(values: Iterable[Any]) -> Value:
 def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
     """``bias + sum(w * x)`` as one node: a neuron's pre-activation.
 
+    A hand-written hot path of the table's WEIGHTED_SUM (a test checks it against the
+    table): its parents are ``(bias, *weights, *inputs)`` and its local derivatives
+    ``(1, *inputs' data, *weights' data)``, the floats the parents already hold.
+
     Example:
         >>> weighted_sum([Value(2.0), Value(3.0)], [1.0, -1.0], bias=0.5).data
         -0.5
     """
-    weights, inputs = tuple(weights), tuple(inputs)
     if len(weights) != len(inputs):
-        raise ValueError(
-            f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs"
-        )
-    return apply(P.WEIGHTED_SUM, bias, *weights, *inputs)
+        raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
+    prim = P.WEIGHTED_SUM
+    weights, inputs = _values_of(weights, prim), _values_of(inputs, prim)
+    if type(bias) is not Value:
+        bias = _to_value(bias, prim)
+    weight_data = list(map(_data_of, weights))
+    input_data = list(map(_data_of, inputs))
+    out = sum(map(operator.mul, weight_data, input_data), bias.data)
+    if not _is_recording():
+        return _leaf(out)
+    return _node(out, (bias, *weights, *inputs), (1.0, *input_data, *weight_data), prim)
+
+
+def _values_of(items: Sequence[Any], prim: Primitive) -> Sequence[Value]:
+    # The common case, all Values already, is checked at C speed by all(map(...)).
+    if all(map(isinstance, items, repeat(Value))):
+        return items
+    return [_to_value(item, prim) for item in items]
+
+
+_data_of = operator.attrgetter("data")
 
 
 def logsumexp(values: Iterable[Any]) -> Value:

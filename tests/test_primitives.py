@@ -68,6 +68,27 @@ def test_hand_written_ops_match_table(symbol, table_op, x, y):
     assert fast.primitive is table_op and fast.parents == (a, b)
 
 
+@given(x=st.floats(-1e6, 1e6))
+def test_hand_written_relu_matches_table(x):
+    a = Value(x)
+    fast, generic = a.relu(), apply(PRIMITIVES["relu"], a)
+    assert (fast.data, fast.local_derivatives) == (generic.data, generic.local_derivatives)
+    assert fast.primitive is generic.primitive
+
+
+@given(st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1,
+                max_size=8), st.floats(-1e3, 1e3))
+def test_hand_written_weighted_sum_matches_table(pairs, b):
+    ws = [Value(w) for w, _ in pairs]
+    xs = [Value(x) for _, x in pairs]
+    bias = Value(b)
+    fast = weighted_sum(ws, xs, bias)
+    generic = apply(PRIMITIVES["weighted_sum"], bias, *ws, *xs)
+    assert fast.data == pytest.approx(generic.data, rel=1e-12, abs=1e-9)
+    assert fast.local_derivatives == generic.local_derivatives
+    assert fast.parents == generic.parents
+
+
 # --- closed forms -------------------------------------------------------------------
 
 

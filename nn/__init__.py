@@ -1,0 +1,23 @@
+"""nn: a small neural-network library on the public API of ``autograd``.
+
+Example:
+    >>> from nn import MLP, SGD, fit
+    >>> from nn.data import make_xor
+    >>> X, y = make_xor(40, noise=0.05, seed=0, signed=True)
+    >>> model = MLP(2, [8, 1], activation="tanh", seed=3)
+    >>> history = fit(model, X, y, loss="hinge", epochs=60, progress=False,
+    ...               optimizer=SGD(model.parameters(), lr=0.2, momentum=0.9))
+    >>> history.accuracy[-1]
+    1.0
+"""
+
+from . import data, losses
+from .losses import Loss, l2
+from .modules import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, LinearLR, LRScheduler, Optimizer, StepLR
+from .train import History, evaluate, fit
+
+__all__ = [
+    "MLP", "Adam", "History", "Layer", "LinearLR", "LRScheduler", "Loss", "Module",
+    "Neuron", "Optimizer", "SGD", "StepLR", "data", "evaluate", "fit", "l2", "losses",
+]
