@@ -433,9 +433,6 @@ def topological_order(*roots: Value) -> list[Value]:
         for root in roots:
             if not isinstance(root, Value):
                 raise TypeError(f"expected a Value, got {type(root).__name__} ({root!r})")
-            if root._visit is visited:
-                continue
-            root._visit = visited
             _depth_first(root, visited, order)
     return order
 
@@ -443,18 +440,21 @@ def topological_order(*roots: Value) -> list[Value]:
 def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
     # The stack holds nodes still to expand. Below each expanded node sits the marker
     # _PARENTS_DONE: when it comes back to the top, every parent of the node under it
-    # is in ``order``, so the node can follow.
+    # is in ``order``, so the node can follow. A node is marked when it is expanded,
+    # not when it is pushed: a marked parent is then always already in ``order``.
     stack = [root]
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
             order.append(stack.pop())
             continue
+        if node._visit is visited:
+            continue  # pushed twice, by two children; expanded the first time
+        node._visit = visited
         stack.append(node)
         stack.append(_PARENTS_DONE)
         for parent in reversed(node._prev):
             if parent._visit is not visited:
-                parent._visit = visited
                 stack.append(parent)
 
 

@@ -117,6 +117,27 @@ def test_topological_order_is_deterministic_and_parents_come_first():
             "a", "b", "*", "tanh", "*", "+"]
 
 
+def test_a_parent_reached_through_a_sibling_comes_first():
+    x = Value(0.5)
+    v1 = x.tanh()
+    v2 = v1 * 2.0
+    v3 = v2 + v1  # v1 is both a parent of v3 and a grandparent through v2
+    order = topological_order(v3)
+    assert order.index(v1) < order.index(v2) < order.index(v3)
+    v3.backward()
+    assert x.grad == pytest.approx(3 * (1 - math.tanh(0.5) ** 2))
+
+
+@given(expressions(max_steps=20))
+def test_parents_always_come_before_children(expr):
+    out = expr(*[Value(x) for x in expr.inputs])
+    order = topological_order(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order)  # no node twice
+    for node in order:
+        assert all(position[p] < position[node] for p in node.parents)
+
+
 def test_a_million_deep_chain_works_without_recursion():
     x = Value(0.5)
     y = x
