@@ -21,7 +21,6 @@ import numbers
 import operator
 import threading
 from contextvars import ContextVar
-from itertools import repeat
 from typing import Any, Iterable, Sequence
 
 from . import primitives as P
@@ -376,25 +375,22 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     if len(weights) != len(inputs):
         raise ValueError(f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs")
     prim = P.WEIGHTED_SUM
-    weights, inputs = _values_of(weights, prim), _values_of(inputs, prim)
+    # One pass both reads the floats and checks that every item is a Value; only when
+    # some are plain numbers is the slower converting path taken.
+    weight_data = [w.data for w in weights if type(w) is Value]
+    if len(weight_data) != len(weights):
+        weights = [_to_value(w, prim) for w in weights]
+        weight_data = [w.data for w in weights]
+    input_data = [x.data for x in inputs if type(x) is Value]
+    if len(input_data) != len(inputs):
+        inputs = [_to_value(x, prim) for x in inputs]
+        input_data = [x.data for x in inputs]
     if type(bias) is not Value:
         bias = _to_value(bias, prim)
-    weight_data = list(map(_data_of, weights))
-    input_data = list(map(_data_of, inputs))
     out = sum(map(operator.mul, weight_data, input_data), bias.data)
     if not _is_recording():
         return _leaf(out)
     return _node(out, (bias, *weights, *inputs), (1.0, *input_data, *weight_data), prim)
-
-
-def _values_of(items: Sequence[Any], prim: Primitive) -> Sequence[Value]:
-    # The common case, all Values already, is checked at C speed by all(map(...)).
-    if all(map(isinstance, items, repeat(Value))):
-        return items
-    return [_to_value(item, prim) for item in items]
-
-
-_data_of = operator.attrgetter("data")
 
 
 def logsumexp(values: Iterable[Any]) -> Value:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import subprocess
 import sys
 import threading
@@ -121,14 +120,27 @@ def memory_child(engine: str) -> None:
     cls = ENGINES[engine]
     points, labels = two_moons(100)
     model = micrograd_mlp(cls)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_bytes()
     inputs = [list(map(cls, row)) for row in points * 10]  # 1,000 examples
     scores = list(map(model, inputs))
     loss = sum((1 + -yi * s).relu() for yi, s in zip(labels * 10, scores))
     run_with_deep_stack(loss.backward)  # micrograd's recursive sort needs it
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = peak_rss_bytes()
     nodes = count_nodes(loss)
-    print(f"{(after - before) * 1024 / nodes:.0f} {nodes}")
+    print(f"{(after - before) / nodes:.0f} {nodes}")
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory (VmHWM).
+
+    Not ``ru_maxrss``: Linux carries that over from the parent across fork and exec,
+    so a child started by a big parent would report the parent's peak.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (this benchmark needs Linux)")
 
 
 def count_nodes(root) -> int:

@@ -78,17 +78,18 @@ def make_spiral(n: int = 150, classes: int = 3, noise: float = 0.2,
     return X, y
 
 
-def make_blobs(n: int = 150, centers: int = 3, std: float = 0.5, seed: int = 0,
+def make_blobs(n: int = 150, centers: int = 3, noise: float = 0.5, seed: int = 0,
                ) -> tuple[list[list[float]], list[int]]:
-    """Gaussian blobs around ``centers`` points spread on a circle of radius 3."""
+    """Gaussian blobs (standard deviation ``noise``) around ``centers`` points spread
+    on a circle of radius 3."""
     _check_count(centers, "centers", minimum=2)
-    rng = _rng(n, std, seed)
+    rng = _rng(n, noise, seed)
     X, y = [], []
     for i in range(n):
         label = i % centers
         angle = 2 * math.pi * label / centers
-        X.append([3 * math.cos(angle) + rng.gauss(0, std),
-                  3 * math.sin(angle) + rng.gauss(0, std)])
+        X.append([3 * math.cos(angle) + rng.gauss(0, noise),
+                  3 * math.sin(angle) + rng.gauss(0, noise)])
         y.append(label)
     return X, y
 

@@ -1,0 +1,293 @@
+"""Losses, optimisers, schedules, fit and the data sets."""
+
+import math
+
+import pytest
+
+from autograd import Value, grad
+from nn import MLP, SGD, Adam, LinearLR, StepLR, evaluate, fit, l2
+from nn import data
+from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
+
+
+# --- losses ---------------------------------------------------------------------------
+
+
+def values(*xs):
+    return [Value(x) for x in xs]
+
+
+def test_mse_and_hinge_closed_forms():
+    p = values(1.0, 2.0, -1.0)
+    assert mse(p, [0.0, 2.0, 1.0]).data == pytest.approx((1 + 0 + 4) / 3)
+    assert grad(mse(p, [0.0, 2.0, 1.0]), p) == pytest.approx((2 / 3, 0.0, -4 / 3))
+    s = values(2.0, 0.5, -0.5)
+    assert hinge(s, [1, 1, 1]).data == pytest.approx((0 + 0.5 + 1.5) / 3)
+
+
+@pytest.mark.parametrize("z, y", [(0.3, 1), (-2.0, 0), (1000.0, 1), (1000.0, 0),
+                                  (-1000.0, 1), (-1000.0, 0)])
+def test_binary_cross_entropy_is_exact_and_stable(z, y):
+    logit = Value(z)
+    loss = binary_cross_entropy([logit], [y])
+    # -[y log s + (1 - y) log(1 - s)] written with log1p/exp of -|z|, the stable form
+    expected = max(z, 0) - y * z + math.log1p(math.exp(-abs(z)))
+    assert loss.data == pytest.approx(expected, rel=1e-12)
+    assert math.isfinite(loss.data)
+    (dz,) = grad(loss, logit)
+    sigmoid = 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+    assert dz == pytest.approx(sigmoid - y, abs=1e-12)
+
+
+def test_cross_entropy_matches_softmax_and_is_stable():
+    logits = values(1.0, 2.0, 0.5)
+    loss = cross_entropy([logits], [1])
+    norm = sum(math.exp(v.data) for v in logits)
+    assert loss.data == pytest.approx(-math.log(math.exp(2.0) / norm))
+    softmax = [math.exp(v.data) / norm for v in logits]
+    assert grad(loss, logits) == pytest.approx((softmax[0], softmax[1] - 1, softmax[2]))
+    huge = values(1000.0, -1000.0, 999.0)
+    loss = cross_entropy([huge], [0])
+    assert loss.data == pytest.approx(math.log1p(math.exp(-1.0)))
+
+
+def test_losses_refuse_bad_labels_and_sizes():
+    with pytest.raises(ValueError, match="labels must be -1 or 1"):
+        hinge(values(1.0), [0])
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        binary_cross_entropy(values(1.0), [-1])
+    with pytest.raises(ValueError, match="2 predictions but 1 targets"):
+        mse(values(1.0, 2.0), [1.0])
+    with pytest.raises(ValueError, match="label 3"):
+        cross_entropy([values(1.0, 2.0)], [3])
+
+
+def test_l2_helper():
+    ps = values(1.0, -2.0, 3.0)
+    penalty = l2(ps, 0.1)
+    assert penalty.data == pytest.approx(1.4)
+    assert grad(penalty, ps) == pytest.approx((0.2, -0.4, 0.6))
+
+
+# --- optimisers -----------------------------------------------------------------------
+
+
+def with_grads(*pairs):
+    params = []
+    for data_, grad_ in pairs:
+        p = Value(data_)
+        p.grad = grad_
+        params.append(p)
+    return params
+
+
+def test_sgd_plain_and_weight_decay():
+    (p,) = with_grads((1.0, 0.5))
+    SGD([p], lr=0.1).step()
+    assert p.data == pytest.approx(1.0 - 0.1 * 0.5)
+    (p,) = with_grads((1.0, 0.5))
+    SGD([p], lr=0.1, weight_decay=0.01).step()
+    assert p.data == pytest.approx(1.0 - 0.1 * (0.5 + 0.01 * 1.0))
+
+
+def test_sgd_momentum_and_nesterov_by_hand():
+    (p,) = with_grads((1.0, 0.5))
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    opt.step()  # buf = g = 0.5
+    assert p.data == pytest.approx(0.95)
+    p.grad = 0.2
+    opt.step()  # buf = 0.9 * 0.5 + 0.2 = 0.65
+    assert p.data == pytest.approx(0.95 - 0.065)
+    (q,) = with_grads((1.0, 0.5))
+    nesterov = SGD([q], lr=0.1, momentum=0.9, nesterov=True)
+    nesterov.step()  # buf = 0.5, step with g + 0.9 * buf = 0.95
+    assert q.data == pytest.approx(1.0 - 0.095)
+    q.grad = 0.2
+    nesterov.step()  # buf = 0.65, step with 0.2 + 0.9 * 0.65 = 0.785
+    assert q.data == pytest.approx(1.0 - 0.095 - 0.0785)
+
+
+def test_adam_bias_correction_by_hand():
+    (p,) = with_grads((1.0, 0.5))
+    opt = Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    opt.step()
+    # first step: m^ = g, v^ = g^2, so the step is lr * g / (|g| + eps) = lr
+    assert p.data == pytest.approx(1.0 - 0.01 * 0.5 / (0.5 + 1e-8))
+    p.grad = -0.3
+    opt.step()
+    m = 0.9 * (0.1 * 0.5) + 0.1 * -0.3
+    v = 0.999 * (0.001 * 0.25) + 0.001 * 0.09
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.999**2)
+    assert p.data == pytest.approx(1.0 - 0.01 * 0.5 / (0.5 + 1e-8)
+                                   - 0.01 * m_hat / (math.sqrt(v_hat) + 1e-8))
+
+
+def test_optimisers_zero_grad_and_refuse_bad_arguments():
+    params = with_grads((1.0, 0.5), (2.0, -1.0))
+    SGD(params, lr=0.1).zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+    for make in (lambda: SGD([], lr=0.1), lambda: SGD(params, lr=-1),
+                 lambda: SGD(params, lr=0.1, momentum=-0.5),
+                 lambda: SGD(params, lr=0.1, nesterov=True),
+                 lambda: Adam(params, betas=(1.0, 0.9)), lambda: SGD([1.0], lr=0.1)):
+        with pytest.raises((ValueError, TypeError)):
+            make()
+
+
+def test_schedules():
+    opt = SGD(with_grads((0.0, 0.0)), lr=1.0)
+    linear = LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=100)
+    seen = []
+    for _ in range(101):
+        seen.append(opt.lr)
+        linear.step()
+    assert seen[:3] == pytest.approx([1.0, 0.991, 0.982])  # micrograd's 1 - 0.9 k / 100
+    assert seen[100] == pytest.approx(0.1) and opt.lr == pytest.approx(0.1)
+    opt2 = SGD(with_grads((0.0, 0.0)), lr=0.8)
+    stepper = StepLR(opt2, step_size=2, gamma=0.5)
+    rates = []
+    for _ in range(5):
+        rates.append(opt2.lr)
+        stepper.step()
+    assert rates == pytest.approx([0.8, 0.8, 0.4, 0.4, 0.2])
+
+
+# --- fit ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size, epochs, lr, momentum",
+                         [(None, 80, 0.5, 0.9), (1, 15, 0.02, 0.0), (10, 25, 0.1, 0.9)],
+                         ids=["full-batch", "stochastic", "mini-batch"])
+def test_fit_converges_on_moons(batch_size, epochs, lr, momentum):
+    X, y = data.make_moons(100, noise=0.1, seed=0, signed=True)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(model, X, y, loss="hinge", batch_size=batch_size, epochs=epochs,
+                  optimizer=SGD(model.parameters(), lr=lr, momentum=momentum), progress=False)
+    assert history.loss[-1] < history.loss[0] / 3
+    assert evaluate(model, X, y, "hinge")[1] >= 0.95
+    assert history.steps == epochs * (1 if batch_size is None else math.ceil(100 / batch_size))
+
+
+@pytest.mark.parametrize("batch_size, epochs", [(None, 150), (1, 20), (8, 40)],
+                         ids=["full-batch", "stochastic", "mini-batch"])
+def test_fit_converges_on_xor(batch_size, epochs):
+    X, y = data.make_xor(60, noise=0.1, seed=2)
+    model = MLP(2, [8, 1], activation="tanh", seed=1)
+    fit(model, X, y, loss="binary_cross_entropy", batch_size=batch_size, epochs=epochs,
+        optimizer=Adam(model.parameters(), lr=0.05), progress=False)
+    assert evaluate(model, X, y, "binary_cross_entropy")[1] == 1.0
+
+
+@pytest.mark.parametrize("batch_size, epochs", [(None, 300), (1, 40), (10, 80)],
+                         ids=["full-batch", "stochastic", "mini-batch"])
+def test_fit_converges_on_a_regression_curve(batch_size, epochs):
+    X, y = data.make_regression_curve(60, noise=0.02, seed=0)
+    model = MLP(1, [16, 16, 1], activation="tanh", init="xavier", seed=0)
+    baseline = evaluate(model, X, y, "mse")[0]
+    history = fit(model, X, y, loss="mse", batch_size=batch_size, epochs=epochs,
+                  optimizer=Adam(model.parameters(), lr=0.02), progress=False)
+    final, accuracy = evaluate(model, X, y, "mse")
+    assert accuracy is None and history.accuracy == []
+    assert final < 0.05 and final < baseline / 10
+
+
+def test_fit_with_validation_and_cross_entropy():
+    X, y = data.make_blobs(90, centers=3, noise=0.5, seed=0)
+    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, test_size=0.3, seed=0)
+    model = MLP(2, [8, 3], seed=0)
+    history = fit(model, X_tr, y_tr, loss="cross_entropy", epochs=30, validation=(X_te, y_te),
+                  optimizer=Adam(model.parameters(), lr=0.05), progress=False)
+    assert len(history.val_loss) == len(history.val_accuracy) == 30
+    assert history.val_accuracy[-1] >= 0.9
+    assert history.seconds == sorted(history.seconds)
+
+
+def test_fit_is_reproducible_from_the_seed():
+    X, y = data.make_moons(40, seed=1, signed=True)
+
+    def run(seed):
+        model = MLP(2, [8, 1], seed=0)
+        return fit(model, X, y, batch_size=4, epochs=3, seed=seed, progress=False,
+                   optimizer=SGD(model.parameters(), lr=0.1)).loss
+
+    assert run(5) == run(5) != run(6)
+
+
+def test_fit_stops_early_once_the_loss_has_converged():
+    X, y = data.make_moons(40, seed=1, signed=True)
+    model = MLP(2, [8, 1], seed=0)
+    history = fit(model, X, y, epochs=500, tolerance=1e-3, patience=3, progress=False,
+                  optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9))
+    assert history.stopped_early and history.epochs < 500
+
+
+def test_fit_records_the_learning_rate_and_applies_l2():
+    X, y = data.make_moons(20, seed=1, signed=True)
+    model = MLP(2, [4, 1], seed=0)
+    opt = SGD(model.parameters(), lr=1.0)
+    history = fit(model, X, y, epochs=3, optimizer=opt, scheduler=StepLR(opt, 1, 0.5),
+                  l2_penalty=0.5, progress=False)
+    assert history.lr == [1.0, 0.5, 0.25]
+    data_only = evaluate(model, X, y, "hinge")[0]
+    assert history.loss[-1] > data_only  # the penalty is part of the training loss
+
+
+def test_fit_shows_a_progress_bar(capsys):
+    X, y = data.make_moons(10, seed=1, signed=True)
+    model = MLP(2, [4, 1], seed=0)
+    fit(model, X, y, epochs=2, progress=True, optimizer=SGD(model.parameters(), lr=0.1))
+    assert "epoch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"loss": "nope"}, "unknown loss"), ({"epochs": 0}, "epochs"),
+    ({"batch_size": 0}, "batch_size"), ({"y": [1]}, "targets"),
+])
+def test_fit_refuses_bad_arguments(kwargs, message):
+    X, y = data.make_moons(10, seed=1, signed=True)
+    args = {"X": X, "y": y, "progress": False, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fit(MLP(2, [2, 1], seed=0), **args)
+
+
+def test_fit_reports_a_diverging_loss():
+    X, y = data.make_regression_curve(20, seed=0)
+    model = MLP(1, [8, 1], seed=0)
+    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+        fit(model, X, y, loss="mse", epochs=50, progress=False,
+            optimizer=SGD(model.parameters(), lr=50.0))
+
+
+# --- data -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(data.DATASETS))
+def test_data_sets_are_deterministic_and_well_formed(name):
+    make = data.DATASETS[name]
+    X1, y1 = make(30, seed=4)
+    X2, y2 = make(30, seed=4)
+    X3, _ = make(30, seed=5)
+    assert (X1, y1) == (X2, y2) and X1 != X3
+    assert len(X1) == len(y1) == 30
+    assert all(isinstance(v, float) for row in X1 for v in row)
+
+
+def test_labels_and_signed_labels():
+    _, y = data.make_moons(10, seed=0)
+    _, ys = data.make_moons(10, seed=0, signed=True)
+    assert set(y) == {0, 1} and ys == [2 * v - 1 for v in y]
+    assert set(data.make_spiral(30, classes=3)[1]) == {0, 1, 2}
+    with pytest.raises(ValueError, match="n must be"):
+        data.make_moons(0)
+    with pytest.raises(ValueError, match="noise"):
+        data.make_circles(10, noise=-1)
+
+
+def test_train_test_split():
+    X, y = list(range(20)), [i * 10 for i in range(20)]
+    X_tr, X_te, y_tr, y_te = data.train_test_split(X, y, test_size=0.25, seed=1)
+    assert len(X_te) == 5 and len(X_tr) == 15
+    assert sorted(X_tr + X_te) == X
+    assert all(yy == xx * 10 for xx, yy in zip(X_tr + X_te, y_tr + y_te))
+    with pytest.raises(ValueError):
+        data.train_test_split(X, y[:3])
