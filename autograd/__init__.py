@@ -30,6 +30,8 @@ __all__ = [
     "Primitive",
     "Value",
     "apply",
+    "draw_backward",
+    "draw_dot",
     "grad",
     "is_grad_enabled",
     "logsumexp",
@@ -40,3 +42,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Drawing needs the optional graphviz package, so it is imported on first use:
+    # ``from autograd import draw_dot`` works, and the engine alone imports nothing.
+    if name in ("draw_dot", "draw_backward"):
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -239,7 +239,7 @@ COS = Primitive("cos", "cos", 1, math.cos, lambda out, x: (-sin(x),), (_ANY,))
 SUM = Primitive("sum", "sum", None, lambda *xs: math.fsum(xs),
                 lambda out, *xs: (1.0,) * len(xs), (_ANY,))
 WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
-    "weighted_sum", "Σwx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
+    "weighted_sum", "wx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
     requires="a bias followed by as many weights as inputs",
 )
 LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,

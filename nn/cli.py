@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from autograd import Value
+
 from . import data
 from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam, LinearLR, StepLR
@@ -152,12 +154,13 @@ def _draw_forward_graph(folder: Path, model: MLP, example: list[float]) -> Path 
         from autograd.viz import draw_dot, render_svg
     except ImportError:
         return None
-    output = model(example)
+    output = model([Value(x, label=f"x{i}") for i, x in enumerate(example)])
     root = output if not isinstance(output, list) else output[0]
     root.backward()
     path = folder / "forward_graph.svg"
     try:
-        render_svg(draw_dot(root, group_by_label=True, max_nodes=5000), path)
+        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
+                            collapse_after=None, max_nodes=5000), path)
     except RuntimeError as error:  # no renderer: say so, keep the rest of the demo
         print(f"note: skipped the graph drawing: {error}", file=sys.stderr)
         return None
