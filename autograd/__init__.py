@@ -23,6 +23,7 @@ from .engine import (
     topological_order,
     weighted_sum,
 )
+from . import functional
 from .primitives import PRIMITIVES, Primitive
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "apply",
     "draw_backward",
     "draw_dot",
+    "functional",
     "grad",
     "is_grad_enabled",
     "logsumexp",
