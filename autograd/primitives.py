@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from dataclasses import dataclass, replace
@@ -83,84 +84,138 @@ def _bind_constant(op: Primitive, constant: float) -> Primitive:
     )
 
 
-# --- helpers that work on floats and on Values alike --------------------------------
-# A derivative rule calls these instead of ``math``: on a float they compute a number,
-# on a Value they call its method and so record a node of the derivative graph.
+# --- helpers that work on numbers, Values and arrays alike ----------------------------
+# Rules call these instead of ``math``. On a number they compute a number (the fast
+# first-order path); on a Value they call its method, recording a node of the
+# derivative graph (higher order); on a NumPy array they apply NumPy's function to the
+# whole batch (the compiled batch replay). One rule, three uses.
 
 
-def _is_float(x: Any) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, (float, int))
 
 
-def exp(x: Any) -> Any:
-    return math.exp(x) if _is_float(x) else x.exp()
+def _is_value(x: Any) -> bool:
+    return hasattr(x, "_prim")  # a Value (checked by shape, to avoid a circular import)
 
 
-def sin(x: Any) -> Any:
-    return math.sin(x) if _is_float(x) else x.sin()
+def _numpy() -> Any:
+    import numpy  # only the batch replay puts arrays in; the engine never needs NumPy
+
+    return numpy
 
 
-def cos(x: Any) -> Any:
-    return math.cos(x) if _is_float(x) else x.cos()
+def _elementwise(name: str, scalar: Callable[[float], float]) -> Callable[[Any], Any]:
+    def helper(x: Any) -> Any:
+        if _is_number(x):
+            return scalar(x)
+        if _is_value(x):
+            return getattr(x, name)()
+        return getattr(_numpy(), name)(x)
+
+    helper.__name__ = name
+    return helper
 
 
-def log(x: Any) -> Any:
-    return math.log(x) if _is_float(x) else x.log()
+exp = _elementwise("exp", math.exp)
+log = _elementwise("log", math.log)
+sqrt = _elementwise("sqrt", math.sqrt)
+sin = _elementwise("sin", math.sin)
+cos = _elementwise("cos", math.cos)
+tanh = _elementwise("tanh", math.tanh)
 
 
 def sigmoid(x: Any) -> Any:
-    return _sigmoid(x) if _is_float(x) else x.sigmoid()
+    """1 / (1 + e^-x), never exponentiating a large positive number."""
+    if _is_number(x):
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+    if _is_value(x):
+        return x.sigmoid()
+    np = _numpy()
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def number(x: Any) -> float:
-    """The plain number inside ``x``: for branching on a value inside a rule."""
-    return x if _is_float(x) else x.data
+def softplus(x: Any) -> Any:
+    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow for any x."""
+    if _is_number(x):
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    if _is_value(x):
+        return x.softplus()
+    np = _numpy()
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def step(x: Any) -> float:
+def relu(x: Any) -> Any:
+    if _is_number(x):
+        return x if x > 0 else 0.0
+    if _is_value(x):
+        return x.relu()
+    return _numpy().maximum(x, 0.0)
+
+
+def number(x: Any) -> Any:
+    """The plain number (or array) inside ``x``: for branching on a value in a rule."""
+    return x.data if _is_value(x) else x
+
+
+def step(x: Any) -> Any:
     """1.0 where x > 0, else 0.0: relu's slope (0 at 0, as in PyTorch)."""
-    return 1.0 if number(x) > 0 else 0.0
+    x = number(x)
+    if _is_number(x):
+        return 1.0 if x > 0 else 0.0
+    return (x > 0) * 1.0
 
 
-def sign(x: Any) -> float:
+def sign(x: Any) -> Any:
     """-1.0, 0.0 or 1.0: abs's slope (0 at 0, as in PyTorch)."""
-    v = number(x)
-    return 1.0 if v > 0 else -1.0 if v < 0 else 0.0
+    x = number(x)
+    if _is_number(x):
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+    return _numpy().sign(x) * 1.0
 
 
-# --- numerically careful forward rules -----------------------------------------------
+def _any(condition: Any) -> bool:
+    # A condition on a number is a bool; on an array, true if true anywhere.
+    return bool(condition) if _is_number(condition) or isinstance(condition, bool) \
+        else bool(condition.any())
 
 
-def _sigmoid(x: float) -> float:
-    # Never exponentiate a large positive number: exp(-x) for x >= 0, exp(x) otherwise.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+# --- rules that need more than one line -------------------------------------------------
 
 
-def _softplus(x: float) -> float:
-    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow for any x.
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+def _total(*xs: Any) -> Any:
+    if all(map(_is_number, xs)):
+        return math.fsum(xs)  # exactly rounded: the sum does not depend on the order
+    return sum(xs)
 
 
-def _logsumexp(*xs: float) -> float:
+def _logsumexp(*xs: Any) -> Any:
     # Shift by the largest term so the biggest exponent is e^0 = 1.
     if not xs:
         raise ValueError("needs at least one argument")
-    top = max(xs)
-    if math.isinf(top):
-        return top
-    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+    if all(map(_is_number, xs)):
+        top = max(xs)
+        if math.isinf(top):
+            return top
+        return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+    np = _numpy()
+    top = functools.reduce(np.maximum, xs)
+    return top + np.log(sum(np.exp(x - top) for x in xs))
 
 
 def _sqrt_slope(out: Any, x: Any) -> tuple[Any]:
     # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit.
-    return (0.5 / out,) if number(out) > 0 else (INF,)
+    if _is_number(out) or _is_value(out):
+        return (0.5 / out,) if number(out) > 0 else (INF,)
+    return (0.5 / out,)
 
 
-def _power(x: float, *, k: float) -> float:
-    if x < 0 and not float(k).is_integer():
+def _power(x: Any, *, k: float) -> Any:
+    if not float(k).is_integer() and _any(x < 0):
         raise ValueError(f"a negative base needs a whole-number exponent, got {k!r}")
     return x**k
 
@@ -168,13 +223,13 @@ def _power(x: float, *, k: float) -> float:
 def _power_slope(out: Any, x: Any, *, k: float) -> tuple[Any]:
     if k == 0:
         return (0.0,)
-    if k < 1 and number(x) == 0:
+    if k < 1 and _is_number(number(x)) and number(x) == 0:
         return (math.copysign(INF, k),)  # the slope of x^k at 0 for 0 < k < 1
     return (k * x ** (k - 1),)
 
 
-def _general_power(x: float, y: float) -> float:
-    if not x > 0:
+def _general_power(x: Any, y: Any) -> Any:
+    if _any(x <= 0):
         raise ValueError(
             "the base must be positive when the exponent is a Value "
             "(for a fixed exponent write x ** 2 with a plain number)"
@@ -182,7 +237,7 @@ def _general_power(x: float, y: float) -> float:
     return x**y
 
 
-def _weighted_sum(bias: float, *weights_then_inputs: float) -> float:
+def _weighted_sum(bias: Any, *weights_then_inputs: Any) -> Any:
     n = len(weights_then_inputs) // 2
     weights, inputs = weights_then_inputs[:n], weights_then_inputs[n:]
     return sum(map(operator.mul, weights, inputs), bias)
@@ -221,22 +276,22 @@ POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
     (_POSITIVE,),
     requires="a positive base, or a whole-number exponent (and no 0 ** negative)",
 )
-EXP = Primitive("exp", "exp", 1, math.exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
+EXP = Primitive("exp", "exp", 1, exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
                 requires="x below about 709 (larger overflows a float)")
-LOG = Primitive("log", "log", 1, math.log, lambda out, x: (1.0 / x,), (_POSITIVE,),
+LOG = Primitive("log", "log", 1, log, lambda out, x: (1.0 / x,), (_POSITIVE,),
                 requires="x > 0")
-SQRT = Primitive("sqrt", "sqrt", 1, math.sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0")
-TANH = Primitive("tanh", "tanh", 1, math.tanh, lambda out, x: (1.0 - out * out,), (_ANY,))
-SIGMOID = Primitive("sigmoid", "sigmoid", 1, _sigmoid,
+SQRT = Primitive("sqrt", "sqrt", 1, sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0")
+TANH = Primitive("tanh", "tanh", 1, tanh, lambda out, x: (1.0 - out * out,), (_ANY,))
+SIGMOID = Primitive("sigmoid", "sigmoid", 1, sigmoid,
                     lambda out, x: (out * (1.0 - out),), (_ANY,))
-SOFTPLUS = Primitive("softplus", "softplus", 1, _softplus,
+SOFTPLUS = Primitive("softplus", "softplus", 1, softplus,
                      lambda out, x: (sigmoid(x),), (_ANY,))
-RELU = Primitive("relu", "ReLU", 1, lambda x: x if x > 0 else 0.0,
+RELU = Primitive("relu", "ReLU", 1, relu,
                  lambda out, x: (step(x),), (Interval(avoid=(0.0,)),))
 ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),))
-SIN = Primitive("sin", "sin", 1, math.sin, lambda out, x: (cos(x),), (_ANY,))
-COS = Primitive("cos", "cos", 1, math.cos, lambda out, x: (-sin(x),), (_ANY,))
-SUM = Primitive("sum", "sum", None, lambda *xs: math.fsum(xs),
+SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,))
+COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,))
+SUM = Primitive("sum", "sum", None, _total,
                 lambda out, *xs: (1.0,) * len(xs), (_ANY,))
 WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
     "weighted_sum", "wx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
