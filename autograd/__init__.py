@@ -13,6 +13,7 @@ Example:
 """
 
 from .engine import (
+    TraceError,
     Value,
     apply,
     grad,
@@ -24,9 +25,14 @@ from .engine import (
     weighted_sum,
 )
 from . import functional
+from .compiler import CompiledFunction, compile  # noqa: A004 (autograd.compile)
 from .primitives import PRIMITIVES, Primitive
 
+# ``compile`` is left out of __all__ so that ``from autograd import *`` does not hide
+# Python's built-in compile(); use it as ``autograd.compile``.
 __all__ = [
+    "CompiledFunction",
+    "TraceError",
     "PRIMITIVES",
     "Primitive",
     "Value",

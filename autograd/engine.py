@@ -20,8 +20,9 @@ from __future__ import annotations
 import numbers
 import operator
 import threading
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import primitives as P
 from .primitives import Primitive
@@ -300,6 +301,11 @@ def _to_value(other: Any, prim: Primitive) -> Value:
 
 
 def _number_of(other: Any, symbol: str) -> float:
+    if _tracing.get():
+        raise TraceError(
+            f"compile: f compares a Value ({symbol}); Python control flow that depends on "
+            "values cannot be recorded, so compile refuses f (use relu, abs or other "
+            "primitives instead of if/else, or run f eagerly)")
     if isinstance(other, Value):
         return other.data
     if isinstance(other, numbers.Real):
@@ -583,6 +589,26 @@ def _gradient_of(x: Value, index: int, gradients: dict, allow_unused: bool) -> A
         f"grad: inputs[{index}] ({x!r}) is not used to compute the outputs; "
         "pass allow_unused=True to get 0.0 for it"
     )
+
+
+# --- tracing for compile ---------------------------------------------------------------
+
+
+class TraceError(RuntimeError):
+    """``autograd.compile`` cannot record this function faithfully."""
+
+
+_tracing: ContextVar[bool] = ContextVar("autograd_tracing", default=False)
+
+
+@contextmanager
+def tracing() -> Iterator[None]:
+    """While active, comparing Values raises TraceError (used by ``compile``)."""
+    token = _tracing.set(True)
+    try:
+        yield
+    finally:
+        _tracing.reset(token)
 
 
 # --- switching recording off ------------------------------------------------------------

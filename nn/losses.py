@@ -15,15 +15,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from autograd import Value, logsumexp, sum_values
+from autograd import Value, logsumexp, sum_values, weighted_sum
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss function with a name and, for classifiers, a notion of a right answer."""
+    """A loss: its formula for one example, and how it reads the targets.
+
+    ``per_example(prediction, target)`` is the loss of one example, where ``target`` is
+    the tuple ``encode(label, outputs)`` gives (so the same formula serves the eager
+    path and the compiled replay, where targets are inputs of the program). Calling the
+    loss on a batch returns the mean. Classification losses also tell a right
+    prediction from a wrong one (``is_correct``), which ``fit`` uses for accuracy.
+    """
 
     name: str
-    function: Callable[[Sequence[Any], Sequence[Any]], Value]
+    per_example: Callable[[Any, Sequence[Any]], Value]
+    encode: Callable[[Any, int], tuple[float, ...]]
+    check_target: Callable[[Any], bool] = lambda y: True
+    target_text: str = "a number"
     is_correct: Callable[[Any, Any], bool] | None = None  # None: a regression loss
 
     def __call__(self, predictions: Sequence[Any], targets: Sequence[Any]) -> Value:
@@ -32,49 +42,24 @@ class Loss:
                              f"but {len(targets)} targets")
         if not predictions:
             raise ValueError(f"{self.name}: no predictions")
-        return self.function(predictions, targets)
+        terms = []
+        for prediction, target in zip(predictions, targets):
+            outputs = 1 if isinstance(prediction, (Value, int, float)) else len(prediction)
+            terms.append(self.per_example(prediction, self.encode_checked(target, outputs)))
+        return sum_values(terms) * (1.0 / len(terms))
+
+    def encode_checked(self, target: Any, outputs: int) -> tuple[float, ...]:
+        """``encode(target)``, after checking the target is one this loss accepts."""
+        if isinstance(target, bool) or not self.check_target(target):
+            raise ValueError(f"{self.name}: targets must be {self.target_text}, got {target!r}")
+        return self.encode(target, outputs)
 
 
-def _mean(terms: list[Value]) -> Value:
-    return sum_values(terms) * (1.0 / len(terms))
-
-
-def _mse(predictions: Sequence[Any], targets: Sequence[float]) -> Value:
-    return _mean([(p - t) ** 2 for p, t in zip(predictions, targets)])
-
-
-def _hinge(scores: Sequence[Any], labels: Sequence[int]) -> Value:
-    _check_labels(labels, (-1, 1), "hinge")
-    return _mean([(1 - y * s).relu() for s, y in zip(scores, labels)])
-
-
-def _binary_cross_entropy(logits: Sequence[Any], labels: Sequence[int]) -> Value:
-    # -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = softplus(z) - y z, stable for
-    # any z because softplus never exponentiates a large positive number.
-    _check_labels(labels, (0, 1), "binary_cross_entropy")
-    return _mean([_softplus(z) - y * z for z, y in zip(logits, labels)])
-
-
-def _softplus(z: Any) -> Value:
-    return z.softplus() if isinstance(z, Value) else Value(z).softplus()
-
-
-def _cross_entropy(logits: Sequence[Sequence[Any]], labels: Sequence[int]) -> Value:
-    # -log softmax(z)[y] = logsumexp(z) - z[y], with logsumexp shifted by max(z).
-    terms = []
-    for row, y in zip(logits, labels):
-        if isinstance(row, Value) or not 0 <= y < len(row):
-            raise ValueError(f"cross_entropy: label {y!r} does not index a row of "
-                             f"{1 if isinstance(row, Value) else len(row)} logits")
-        terms.append(logsumexp(row) - row[y])
-    return _mean(terms)
-
-
-def _check_labels(labels: Sequence[Any], allowed: tuple[int, int], name: str) -> None:
-    for i, y in enumerate(labels):
-        if y not in allowed:
-            raise ValueError(f"{name}: labels must be {allowed[0]} or {allowed[1]}, "
-                             f"got {y!r} at position {i}")
+def _one_hot(label: int, outputs: int) -> tuple[float, ...]:
+    if not 0 <= label < outputs:
+        raise ValueError(f"cross_entropy: label {label!r} does not index a row of "
+                         f"{outputs} logits")
+    return tuple(1.0 if k == label else 0.0 for k in range(outputs))
 
 
 def _score(prediction: Any) -> float:
@@ -87,17 +72,54 @@ def argmax(row: Sequence[Any]) -> int:
     return scores.index(max(scores))
 
 
-mse = Loss("mse", _mse)
+def _as_value(x: Any) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _is_real(y: Any) -> bool:
+    return isinstance(y, (int, float)) or hasattr(y, "__float__")
+
+
+mse = Loss(
+    "mse",
+    per_example=lambda p, t: (p - t[0]) ** 2,
+    encode=lambda y, outputs: (float(y),),
+    check_target=_is_real,
+)
 """Mean squared error, mean((prediction - target) ** 2), for regression."""
 
-hinge = Loss("hinge", _hinge, lambda s, y: (_score(s) > 0) == (y > 0))
+hinge = Loss(
+    "hinge",
+    per_example=lambda s, t: (1 - t[0] * s).relu(),
+    encode=lambda y, outputs: (float(y),),
+    check_target=lambda y: y in (-1, 1),
+    target_text="-1 or 1",
+    is_correct=lambda s, y: (_score(s) > 0) == (y > 0),
+)
 """Max-margin loss mean(relu(1 - y * score)) with labels -1 / +1 (micrograd's demo)."""
 
-binary_cross_entropy = Loss("binary_cross_entropy", _binary_cross_entropy,
-                            lambda z, y: (_score(z) > 0) == (y == 1))
+binary_cross_entropy = Loss(
+    "binary_cross_entropy",
+    # -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))] = softplus(z) - y z, stable for
+    # any z because softplus never exponentiates a large positive number.
+    per_example=lambda z, t: _as_value(z).softplus() - t[0] * z,
+    encode=lambda y, outputs: (float(y),),
+    check_target=lambda y: y in (0, 1),
+    target_text="0 or 1",
+    is_correct=lambda z, y: (_score(z) > 0) == (y == 1),
+)
 """Binary cross-entropy on logits (labels 0 / 1), stable at any logit."""
 
-cross_entropy = Loss("cross_entropy", _cross_entropy, lambda row, y: argmax(row) == y)
+cross_entropy = Loss(
+    "cross_entropy",
+    # -log softmax(z)[y] = logsumexp(z) - z[y]; z[y] is picked by a one-hot target, so
+    # the formula has the same shape for every label (and compiles).
+    per_example=lambda row, t: logsumexp(row) - weighted_sum(list(t), list(row)),
+    encode=_one_hot,
+    check_target=lambda y: isinstance(y, int) or hasattr(y, "__index__"),
+    target_text="class indices",
+    is_correct=lambda row, y: argmax(row) == y,
+)
 """Softmax cross-entropy on a row of logits per example (labels are class indices)."""
 
 LOSSES = {loss.name: loss for loss in (mse, hinge, binary_cross_entropy, cross_entropy)}

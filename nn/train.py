@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 from autograd import Value, no_grad
 
+from .compiled import CompiledLoss
 from .losses import LOSSES, Loss, l2
 from .modules import Module
 from .optim import SGD, LRScheduler, Optimizer
@@ -67,6 +68,7 @@ def fit(
     tolerance: float | None = None,
     patience: int = 5,
     on_epoch_end: Callable[[int, History], None] | None = None,
+    compile: bool = False,  # noqa: A002 (the option's natural name)
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the History of the run.
 
@@ -82,6 +84,9 @@ def fit(
     * ``tolerance``: stop early once the epoch loss has not improved by more than
       this for ``patience`` epochs in a row.
     * ``seed``: fixes the shuffling, so a run is reproducible.
+    * ``compile=True``: trace one example's loss once and replay it for every batch
+      (``autograd.compile``; whole batches at once with NumPy). The same losses as
+      the eager path, many times faster; needs a loss from ``nn.losses``.
     """
     loss_fn = _resolve_loss(loss)
     X = _check_data(X, y, "X")
@@ -92,6 +97,7 @@ def fit(
         validation = (_check_data(validation[0], validation[1], "validation X"), validation[1])
     optimizer = optimizer or SGD(model.parameters(), lr=0.05)
     history, rng, started = History(), random.Random(seed), time.perf_counter()
+    step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
     best, stale = math.inf, 0
     bar = _progress_bar(epochs, progress)
     for epoch in bar:
@@ -100,7 +106,8 @@ def fit(
             rng.shuffle(order)
         history.lr.append(optimizer.lr)
         epoch_loss, epoch_accuracy = _train_one_epoch(
-            model, X, y, order, batch_size or len(X), loss_fn, optimizer, l2_penalty, history)
+            model, X, y, order, batch_size or len(X), loss_fn, optimizer, l2_penalty, history,
+            step)
         _record(history, epoch_loss, epoch_accuracy, model, validation, loss_fn, started)
         if scheduler is not None:
             scheduler.step()
@@ -124,23 +131,49 @@ def fit(
 
 def _train_one_epoch(model: Module, X: list, y: Sequence, order: list[int], batch_size: int,
                      loss_fn: Callable, optimizer: Optimizer, l2_penalty: float,
-                     history: History) -> tuple[float, float | None]:
+                     history: History, step: Callable) -> tuple[float, float | None]:
     total_loss, correct = 0.0, 0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        predictions = [model(X[i]) for i in batch]
-        targets = [y[i] for i in batch]
-        batch_loss = loss_fn(predictions, targets)
-        if l2_penalty:
-            batch_loss = batch_loss + l2(model.parameters(), l2_penalty)
+        inputs, targets = [X[i] for i in batch], [y[i] for i in batch]
         optimizer.zero_grad()
-        batch_loss.backward()
+        batch_loss, predictions = step(model, inputs, targets, loss_fn, l2_penalty)
         optimizer.step()
         history.steps += 1
-        total_loss += batch_loss.data * len(batch)
+        total_loss += batch_loss * len(batch)
         correct += _count_correct(loss_fn, predictions, targets)
     accuracy = correct / len(order) if _is_classifier(loss_fn) else None
     return total_loss / len(order), accuracy
+
+
+def _eager_step(model: Module, inputs: list, targets: list, loss_fn: Callable,
+                l2_penalty: float) -> tuple[float, list]:
+    """Build the batch's graph, backpropagate: parameters' .grad hold the gradient."""
+    predictions = [model(x) for x in inputs]
+    batch_loss = loss_fn(predictions, targets)
+    if l2_penalty:
+        batch_loss = batch_loss + l2(model.parameters(), l2_penalty)
+    batch_loss.backward()
+    return batch_loss.data, predictions
+
+
+def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Callable:
+    """A step function replaying one example's compiled loss over each batch."""
+    compiled = CompiledLoss(model, loss_fn, X, y)
+    params = compiled.params
+
+    def step(model: Module, inputs: list, targets: list, loss_fn: Callable,
+             l2_penalty: float) -> tuple[float, list]:
+        batch_loss, predictions, gradients = compiled.evaluate(inputs, targets)
+        for p, g in zip(params, gradients):
+            p.grad += g
+        if l2_penalty:  # alpha * sum(p^2), and its gradient 2 alpha p, as l2() computes
+            batch_loss += l2_penalty * math.fsum(p.data * p.data for p in params)
+            for p in params:
+                p.grad += 2 * (p.data * l2_penalty)
+        return batch_loss, predictions
+
+    return step
 
 
 def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],

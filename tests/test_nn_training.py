@@ -52,9 +52,9 @@ def test_cross_entropy_matches_softmax_and_is_stable():
 
 
 def test_losses_refuse_bad_labels_and_sizes():
-    with pytest.raises(ValueError, match="labels must be -1 or 1"):
+    with pytest.raises(ValueError, match="targets must be -1 or 1"):
         hinge(values(1.0), [0])
-    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+    with pytest.raises(ValueError, match="targets must be 0 or 1"):
         binary_cross_entropy(values(1.0), [-1])
     with pytest.raises(ValueError, match="2 predictions but 1 targets"):
         mse(values(1.0, 2.0), [1.0])

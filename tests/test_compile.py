@@ -1,0 +1,176 @@
+"""autograd.compile: replay equals eager, batches equal sums, refusals, fit(compile=True)."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import TraceError, Value, grad
+from autograd.testing.strategies import expressions
+from nn import MLP, SGD, Adam, fit
+from nn import data
+
+np = pytest.importorskip("numpy")
+
+
+def eager(f, point):
+    xs = [Value(x) for x in point]
+    out = f(*xs)
+    return out.data, grad(out, xs, allow_unused=True)
+
+
+@given(expressions())
+def test_compiled_replay_equals_eager_on_random_graphs(expr):
+    program = autograd.compile(expr, expr.inputs)
+    out, gradients = program(*expr.inputs)
+    expected_out, expected_gradients = eager(expr, expr.inputs)
+    assert out == expected_out
+    assert gradients == pytest.approx(expected_gradients, rel=1e-12, abs=1e-12)
+
+
+@given(expressions(), st.floats(0.9, 1.1))
+def test_compiled_replay_at_a_new_point_equals_eager(expr, scale):
+    program = autograd.compile(expr, expr.inputs)
+    point = [x * scale for x in expr.inputs]
+    try:
+        expected_out, expected_gradients = eager(expr, point)
+    except (ValueError, ArithmeticError):
+        with pytest.raises((ValueError, ArithmeticError)):
+            program(*point)
+        return
+    out, gradients = program(*point)
+    assert out == pytest.approx(expected_out, rel=1e-12, abs=1e-12)
+    assert gradients == pytest.approx(expected_gradients, rel=1e-9, abs=1e-9)
+
+
+@given(expressions(max_inputs=2), st.lists(st.floats(0.95, 1.05), min_size=1, max_size=6))
+def test_batch_replay_equals_per_example_eager_results(expr, scales):
+    program = autograd.compile(expr, expr.inputs)
+    points = [[x * s for x in expr.inputs] for s in scales]
+    try:
+        results = [eager(expr, p) for p in points]
+    except (ValueError, ArithmeticError):
+        return  # a nudged point left the domain; covered by the test above
+    columns = [np.array(column) for column in zip(*points)]
+    outputs, gradients = program.batch(*columns)
+    assert outputs.tolist() == pytest.approx([r[0] for r in results], rel=1e-12, abs=1e-12)
+    for i, column_gradient in enumerate(gradients):
+        expected = [r[1][i] for r in results]
+        assert np.asarray(column_gradient).tolist() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_shared_inputs_get_the_sum_or_mean_over_the_batch():
+    program = autograd.compile(lambda w, x: (w * x).tanh(), [0.5, 1.0])
+    xs = np.array([0.1, -0.4, 2.0])
+    outputs, (dw, dx) = program.batch(0.5, xs)
+    per_example = [eager(lambda w, x: (w * x).tanh(), [0.5, x]) for x in xs]
+    assert dw == pytest.approx(sum(r[1][0] for r in per_example))
+    assert dx.tolist() == pytest.approx([r[1][1] for r in per_example])
+    _, (mean_dw, _) = program.batch(0.5, xs, reduction="mean")
+    assert mean_dw == pytest.approx(dw / 3)
+
+
+def test_compiled_mlp_equals_eager():
+    model = MLP(2, [8, 8, 1], activation="tanh", seed=0)
+    params = model.parameters()
+    f = lambda *inputs: model(list(inputs[len(params):]))  # noqa: E731
+    program = autograd.compile(f, [*params, 0.3, -0.2], wrt=range(len(params)))
+    out, gradients = program(*[p.data for p in params], 0.7, 0.1)
+    expected = model([0.7, 0.1])
+    assert out == expected.data
+    assert gradients == pytest.approx(grad(expected, params), rel=1e-12, abs=1e-15)
+    assert "F0(" in program.source and "exec" not in program.source
+
+
+def test_python_control_flow_on_values_is_refused():
+    with pytest.raises(TraceError, match="compares a Value"):
+        autograd.compile(lambda x: x * 2 if x > 0 else -x, [1.0])
+
+
+def test_reading_data_inside_f_is_refused():
+    with pytest.raises(TraceError, match="changes with its input values"):
+        autograd.compile(lambda x: x * Value(x.data ** 2), [1.5])
+    with pytest.raises(TraceError, match="changes with its input values"):
+        autograd.compile(lambda x: x.exp() if x.data > 1 else x * 2, [1.0 - 1e-12])
+
+
+def test_other_refusals():
+    with pytest.raises(TraceError, match="must return a Value"):
+        autograd.compile(lambda x: 3.0, [1.0])
+    with pytest.raises(TraceError, match="recorded no operations"):
+        autograd.compile(lambda x: x, [1.0])
+    with pytest.raises(TraceError, match="not a leaf"):
+        autograd.compile(lambda x: x * 2, [Value(1.0) * 2])
+    with pytest.raises(TypeError, match="input 0"):
+        autograd.compile(lambda x: x * 2, ["1"])
+    program = autograd.compile(lambda x: x.log(), [1.0])
+    with pytest.raises(ValueError, match=r"log\(-1.0\)"):
+        program(-1.0)
+    with pytest.raises(TypeError, match="takes 1 inputs"):
+        program(1.0, 2.0)
+    with pytest.raises(ValueError, match="floating-point error"):
+        program.batch(np.array([1.0, -1.0]))
+
+
+def test_tracing_leaves_inputs_and_grads_untouched():
+    w = Value(0.25)
+    autograd.compile(lambda x: x * w, [2.0, ])
+    program = autograd.compile(lambda x, v: x * v, [2.0, w])
+    assert w.data == 0.25 and w.grad == 0.0
+    assert program(3.0, 0.5)[0] == 1.5
+
+
+# --- fit(compile=True) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 16], ids=["full-batch", "stochastic", "mini"])
+@pytest.mark.parametrize("loss, make, outputs", [
+    ("hinge", lambda: data.make_moons(60, seed=0, signed=True), 1),
+    ("binary_cross_entropy", lambda: data.make_xor(40, seed=1), 1),
+    ("cross_entropy", lambda: data.make_spiral(45, classes=3, seed=0), 3),
+    ("mse", lambda: data.make_regression_curve(40, seed=0), 1),
+])
+def test_fit_compiled_gives_the_eager_losses(batch_size, loss, make, outputs):
+    X, y = make()
+    histories = []
+    for compiled in (False, True):
+        model = MLP(len(X[0]), [8, outputs], activation="tanh", seed=3)
+        opt = SGD(model.parameters(), lr=0.05, momentum=0.5)
+        histories.append(fit(model, X, y, loss=loss, optimizer=opt, epochs=4,
+                             batch_size=batch_size, l2_penalty=1e-3, progress=False,
+                             compile=compiled, validation=(X[:10], y[:10])))
+    eager_run, compiled_run = histories
+    for a, b in zip(eager_run.loss, compiled_run.loss):
+        assert b == pytest.approx(a, rel=1e-9)
+    assert compiled_run.accuracy == eager_run.accuracy
+    assert compiled_run.val_loss == pytest.approx(eager_run.val_loss, rel=1e-9)
+
+
+def test_fit_compiled_without_numpy_uses_the_pure_python_replay(monkeypatch):
+    X, y = data.make_moons(30, seed=2, signed=True)
+    runs = []
+    for numpy_available in (True, False):
+        if not numpy_available:
+            monkeypatch.setattr("nn.compiled._numpy", lambda: None)
+        model = MLP(2, [6, 1], seed=1)
+        runs.append(fit(model, X, y, epochs=3, batch_size=8, compile=True, progress=False,
+                        optimizer=Adam(model.parameters(), lr=0.05)).loss)
+    assert runs[1] == pytest.approx(runs[0], rel=1e-9)
+
+
+def test_fit_compiled_converges_on_moons():
+    X, y = data.make_moons(100, seed=0, signed=True)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(model, X, y, epochs=60, compile=True, progress=False, l2_penalty=1e-4,
+                  optimizer=SGD(model.parameters(), lr=0.3, momentum=0.9))
+    assert history.accuracy[-1] >= 0.97
+
+
+def test_fit_compiled_refuses_a_custom_loss_function():
+    X, y = data.make_moons(10, seed=2, signed=True)
+    model = MLP(2, [2, 1], seed=1)
+    with pytest.raises(ValueError, match="needs a loss from nn.losses"):
+        fit(model, X, y, loss=lambda p, t: p[0], compile=True, progress=False)
+    assert math.isfinite(model.parameters()[0].data)
