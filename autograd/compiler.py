@@ -50,7 +50,7 @@ _FORWARD = "    s{out} = F{op}({args})"
 _LOCAL = "    l{out} = D{op}(s{out}, {args})"
 _SEED = "    g{out} = 1.0"
 _FIRST_PUSH = "    g{parent} = l{node}[{index}] * g{node}"
-_PUSH = "    g{parent} = g{parent} + l{node}[{index}] * g{node}"
+_PUSH = "    g{parent} += l{node}[{index}] * g{node}"  # in place: g{parent} is its own array
 _RETURN = "    return ({outputs},), ({gradients},)"
 
 
@@ -124,16 +124,15 @@ class CompiledFunction:
                 raise ValueError(f"batch: a floating-point error in the replay ({error}); "
                                  "call the program on single examples to find which op") from error
         reduced = list(gradients)
-        # A shared input (a number) got one contribution per example: add them up, all
-        # such gradients in one NumPy call.
+        # A shared input (a number) got one contribution per example: add them up.
         to_sum = [k for k, position in enumerate(self.wrt)
                   if type(values[position]) is float and np.ndim(gradients[k])]
-        if to_sum:
-            totals = np.vstack([gradients[k] for k in to_sum]).sum(axis=1)
-            if reduction == "mean":
-                totals /= size
-            for k, total in zip(to_sum, totals.tolist()):
-                reduced[k] = total
+        for k in to_sum:
+            reduced[k] = float(gradients[k].sum()) / (size if reduction == "mean" else 1)
+        for k, position in enumerate(self.wrt):
+            if type(values[position]) is float and not np.ndim(gradients[k]) \
+                    and reduction == "sum":
+                reduced[k] = float(gradients[k]) * size  # the same contribution n times
         for k, position in enumerate(self.wrt):
             if type(values[position]) is not float:  # one gradient per example
                 reduced[k] = np.broadcast_to(reduced[k], (size,)).copy()

@@ -30,12 +30,15 @@ def _numpy() -> Any:
 class CompiledLoss:
     """One example's loss and predictions as a compiled program, for whole batches.
 
+    Built once per training set: the targets are encoded and, with NumPy, the inputs
+    laid out as columns up front, so each step only picks its batch's rows.
+
     Example:
         >>> from nn import MLP
         >>> from nn.losses import hinge
         >>> model = MLP(2, [4, 1], seed=0)
-        >>> compiled = CompiledLoss(model, hinge, [[0.5, 1.0]], [1])
-        >>> loss, predictions, gradients = compiled.evaluate([[0.5, 1.0], [1.0, 0.0]], [1, -1])
+        >>> compiled = CompiledLoss(model, hinge, [[0.5, 1.0], [1.0, 0.0]], [1, -1])
+        >>> loss, predictions, gradients = compiled.evaluate([0, 1])
         >>> len(predictions), len(gradients) == len(model.parameters())
         (2, True)
     """
@@ -47,49 +50,47 @@ class CompiledLoss:
                              f"got {loss!r}")
         self.loss = loss
         self.params = model.parameters()
-        self.n_inputs = len(X[0])
-        example_output = model(list(X[0]))
+        self.X = [list(map(float, row)) for row in X]
+        example_output = model(self.X[0])
         self.n_outputs = 1 if isinstance(example_output, Value) else len(example_output)
-        target = loss.encode_checked(y[0], self.n_outputs)
-        self.n_targets = len(target)
-        count = len(self.params)
+        self.targets = [loss.encode_checked(label, self.n_outputs) for label in y]
+        count, n_inputs = len(self.params), len(self.X[0])
 
         def one_example(*inputs: Value) -> tuple[Value, ...]:
-            x = list(inputs[count:count + self.n_inputs])
-            prediction = model(x)
+            prediction = model(list(inputs[count:count + n_inputs]))
             outputs = [prediction] if isinstance(prediction, Value) else prediction
-            return (loss.per_example(prediction, inputs[count + self.n_inputs:]), *outputs)
+            return (loss.per_example(prediction, inputs[count + n_inputs:]), *outputs)
 
         self.program = autograd.compile(
-            one_example, [*self.params, *X[0], *target], wrt=range(count))
+            one_example, [*self.params, *self.X[0], *self.targets[0]], wrt=range(count))
         self.numpy = _numpy()
+        if self.numpy is not None:  # one row per program input, one column per example
+            self._rows = self.numpy.asarray(
+                [x + list(t) for x, t in zip(self.X, self.targets)], dtype=float).T.copy()
 
-    def evaluate(self, X: Sequence[Sequence[float]], y: Sequence[Any]
-                 ) -> tuple[float, list[Any], list[float]]:
-        """Mean loss, predictions and mean gradients (one per parameter) on a batch."""
-        targets = [self.loss.encode_checked(label, self.n_outputs) for label in y]
+    def evaluate(self, batch: Sequence[int]) -> tuple[float, list[Any], list[float]]:
+        """Mean loss, predictions and mean gradients (one per parameter) on the
+        examples at positions ``batch`` of the training set."""
         weights = [p.data for p in self.params]
         if self.numpy is not None:
-            losses, predictions, gradients = self._replay_batch(weights, X, targets)
+            losses, predictions, gradients = self._replay_batch(weights, batch)
         else:
-            losses, predictions, gradients = self._replay_each(weights, X, targets)
-        scale = 1.0 / len(X)  # the mean, computed as the eager loss computes it
+            losses, predictions, gradients = self._replay_each(weights, batch)
+        scale = 1.0 / len(batch)  # the mean, computed as the eager loss computes it
         return math.fsum(losses) * scale, predictions, [g * scale for g in gradients]
 
-    def _replay_batch(self, weights: list[float], X: Sequence, targets: list) -> tuple:
-        np = self.numpy
-        columns = list(np.asarray(X, dtype=float).T) + list(np.asarray(targets, dtype=float).T)
+    def _replay_batch(self, weights: list[float], batch: Sequence[int]) -> tuple:
+        columns = self._rows[:, batch]
         outputs, gradients = self.program.batch(*weights, *columns)
-        losses, scores = outputs[0], outputs[1:]
-        predictions = [float(s) for s in scores[0]] if len(scores) == 1 else \
-            [[float(s[i]) for s in scores] for i in range(len(X))]
-        return losses.tolist(), predictions, list(gradients)
+        scores = [o.tolist() for o in outputs[1:]]
+        predictions = scores[0] if len(scores) == 1 else [list(row) for row in zip(*scores)]
+        return outputs[0].tolist(), predictions, list(gradients)
 
-    def _replay_each(self, weights: list[float], X: Sequence, targets: list) -> tuple:
+    def _replay_each(self, weights: list[float], batch: Sequence[int]) -> tuple:
         losses, predictions = [], []
         totals = [0.0] * len(weights)
-        for x, target in zip(X, targets):
-            outputs, gradients = self.program(*weights, *x, *target)
+        for i in batch:
+            outputs, gradients = self.program(*weights, *self.X[i], *self.targets[i])
             losses.append(outputs[0])
             predictions.append(outputs[1] if len(outputs) == 2 else list(outputs[1:]))
             totals = [t + g for t, g in zip(totals, gradients)]

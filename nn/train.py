@@ -135,22 +135,21 @@ def _train_one_epoch(model: Module, X: list, y: Sequence, order: list[int], batc
     total_loss, correct = 0.0, 0
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        inputs, targets = [X[i] for i in batch], [y[i] for i in batch]
         optimizer.zero_grad()
-        batch_loss, predictions = step(model, inputs, targets, loss_fn, l2_penalty)
+        batch_loss, predictions = step(model, X, y, batch, loss_fn, l2_penalty)
         optimizer.step()
         history.steps += 1
         total_loss += batch_loss * len(batch)
-        correct += _count_correct(loss_fn, predictions, targets)
+        correct += _count_correct(loss_fn, predictions, [y[i] for i in batch])
     accuracy = correct / len(order) if _is_classifier(loss_fn) else None
     return total_loss / len(order), accuracy
 
 
-def _eager_step(model: Module, inputs: list, targets: list, loss_fn: Callable,
+def _eager_step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
                 l2_penalty: float) -> tuple[float, list]:
     """Build the batch's graph, backpropagate: parameters' .grad hold the gradient."""
-    predictions = [model(x) for x in inputs]
-    batch_loss = loss_fn(predictions, targets)
+    predictions = [model(X[i]) for i in batch]
+    batch_loss = loss_fn(predictions, [y[i] for i in batch])
     if l2_penalty:
         batch_loss = batch_loss + l2(model.parameters(), l2_penalty)
     batch_loss.backward()
@@ -162,9 +161,9 @@ def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Ca
     compiled = CompiledLoss(model, loss_fn, X, y)
     params = compiled.params
 
-    def step(model: Module, inputs: list, targets: list, loss_fn: Callable,
+    def step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
              l2_penalty: float) -> tuple[float, list]:
-        batch_loss, predictions, gradients = compiled.evaluate(inputs, targets)
+        batch_loss, predictions, gradients = compiled.evaluate(batch)
         for p, g in zip(params, gradients):
             p.grad += g
         if l2_penalty:  # alpha * sum(p^2), and its gradient 2 alpha p, as l2() computes

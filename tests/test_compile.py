@@ -72,6 +72,14 @@ def test_shared_inputs_get_the_sum_or_mean_over_the_batch():
     assert mean_dw == pytest.approx(dw / 3)
 
 
+def test_a_shared_input_with_a_constant_gradient_sums_over_the_batch():
+    program = autograd.compile(lambda w, x: w + x * x, [0.5, 1.0])
+    _, (dw, dx) = program.batch(0.5, np.array([1.0, 2.0, 3.0]))
+    assert dw == 3.0 and dx.tolist() == [2.0, 4.0, 6.0]
+    _, (mean_dw, _) = program.batch(0.5, np.array([1.0, 2.0, 3.0]), reduction="mean")
+    assert mean_dw == 1.0
+
+
 def test_compiled_mlp_equals_eager():
     model = MLP(2, [8, 8, 1], activation="tanh", seed=0)
     params = model.parameters()
