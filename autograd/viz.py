@@ -263,6 +263,7 @@ def draw_dot(
     format(1.0, number_format)  # a bad format spec fails here, with Python's message
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__}")
+    _point_graphviz_at_a_renderer()
     return _Drawing(root, rankdir, number_format, show_data, show_grad, set(highlight),
                     set(params), max_nodes, group_by, collapse_after).build()
 
@@ -318,6 +319,7 @@ def draw_backward(root: Value, **options: Any) -> BackwardSteps:
         (4, 0.0)
     """
     number_format = options.get("number_format", ".4f")
+    _point_graphviz_at_a_renderer()
     order = topological_order(root)
     # Simulate backward(): interior gradients start at 0, leaves keep what they have.
     grads = {node: (0.0 if node.parents else node.grad) for node in order}
@@ -391,6 +393,15 @@ def find_renderer() -> str:
         "no Graphviz renderer found: install one with `pip install graphviz-pure` "
         "(or `pip install 'backproplab[draw]'`), or `apt-get install graphviz`; or set "
         "AUTOGRAD_DOT to the path of a dot program")
+
+
+def _point_graphviz_at_a_renderer() -> None:
+    # So that Jupyter can show the returned Digraph inline; building DOT text works
+    # without a renderer, so a missing one is only reported when rendering.
+    try:
+        find_renderer()
+    except RuntimeError:
+        pass
 
 
 def render_svg(dot: graphviz.Digraph, path: str | Path | None = None) -> str:
