@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -82,3 +83,10 @@ def test_plots_write_pngs(tmp_path):
     plot_decision_boundary(model, X, y, tmp_path / "b.png", resolution=20)
     for name in ("h.png", "b.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).parent / "backproplab"
+    assert script.exists(), "pip install -e . should have installed the backproplab script"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "--dataset" in result.stdout
