@@ -100,12 +100,15 @@ class CompiledFunction:
             raise self._locate(values, error) from error
         return (outputs[0] if self._single else outputs), gradients
 
-    def batch(self, *inputs: Any, reduction: str = "sum") -> tuple[Any, tuple[Any, ...]]:
+    def batch(self, *inputs: Any, reduction: str = "sum",
+              chunk_size: int = 2048) -> tuple[Any, tuple[Any, ...]]:
         """Run a whole batch at once: each input a NumPy array (one entry per example)
         or a number shared by all examples (such as a parameter).
 
         Outputs come back as arrays. The gradient for a shared input is the sum over
         the batch (``reduction="mean"``: the mean); for a per-example input, an array.
+        Large batches run ``chunk_size`` examples at a time, so that the arrays stay
+        small enough for the processor's caches.
         """
         import numpy as np
 
@@ -117,27 +120,37 @@ class CompiledFunction:
         if len(sizes) > 1:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
         size = sizes.pop() if sizes else 1
+        shared = [type(values[position]) is float for position in self.wrt]
+        outputs: list[list[Any]] = []
+        totals = [0.0] * len(self.wrt)
+        per_example: list[list[Any]] = [[] for _ in self.wrt]
+        for start in range(0, size, chunk_size):
+            count = min(chunk_size, size - start)
+            chunk = [v if type(v) is float else v[start:start + count] for v in values]
+            chunk_outputs, gradients = self._run_arrays(chunk)
+            outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
+            for k, gradient in enumerate(gradients):
+                if not shared[k]:  # one gradient per example
+                    per_example[k].append(np.broadcast_to(gradient, (count,)))
+                elif np.ndim(gradient):  # one contribution per example: add them up
+                    totals[k] += float(gradient.sum())
+                else:  # the same contribution for every example
+                    totals[k] += float(gradient) * count
+        merged = tuple(np.concatenate(parts) for parts in zip(*outputs))
+        reduced = tuple(
+            (totals[k] / size if reduction == "mean" else totals[k]) if shared[k]
+            else np.concatenate(per_example[k]) for k in range(len(self.wrt)))
+        return (merged[0] if self._single else merged), reduced
+
+    def _run_arrays(self, values: list[Any]) -> tuple[Any, Any]:
+        import numpy as np
+
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
-                outputs, gradients = self._program(values, self._trace.constants)
+                return self._program(values, self._trace.constants)
             except FloatingPointError as error:
                 raise ValueError(f"batch: a floating-point error in the replay ({error}); "
                                  "call the program on single examples to find which op") from error
-        reduced = list(gradients)
-        # A shared input (a number) got one contribution per example: add them up.
-        to_sum = [k for k, position in enumerate(self.wrt)
-                  if type(values[position]) is float and np.ndim(gradients[k])]
-        for k in to_sum:
-            reduced[k] = float(gradients[k].sum()) / (size if reduction == "mean" else 1)
-        for k, position in enumerate(self.wrt):
-            if type(values[position]) is float and not np.ndim(gradients[k]) \
-                    and reduction == "sum":
-                reduced[k] = float(gradients[k]) * size  # the same contribution n times
-        for k, position in enumerate(self.wrt):
-            if type(values[position]) is not float:  # one gradient per example
-                reduced[k] = np.broadcast_to(reduced[k], (size,)).copy()
-        outputs = tuple(np.broadcast_to(o, (size,)) for o in outputs)
-        return (outputs[0] if self._single else outputs), tuple(reduced)
 
     def _check_inputs(self, inputs: Sequence[Any], arrays: bool = False) -> list[Any]:
         if len(inputs) != self.n_inputs:

@@ -80,6 +80,16 @@ def test_a_shared_input_with_a_constant_gradient_sums_over_the_batch():
     assert mean_dw == 1.0
 
 
+def test_large_batches_run_in_chunks_with_the_same_results():
+    program = autograd.compile(lambda w, x: (w * x).sin() + w, [0.5, 1.0])
+    xs = np.linspace(-2.0, 2.0, 1001)
+    whole_outputs, (whole_dw, whole_dx) = program.batch(0.5, xs, chunk_size=5000)
+    outputs, (dw, dx) = program.batch(0.5, xs, chunk_size=64)
+    assert outputs.tolist() == whole_outputs.tolist() and dx.tolist() == whole_dx.tolist()
+    assert dw == pytest.approx(whole_dw, rel=1e-12)
+    assert dw == pytest.approx(sum(x * math.cos(0.5 * x) + 1 for x in xs), rel=1e-12)
+
+
 def test_compiled_mlp_equals_eager():
     model = MLP(2, [8, 8, 1], activation="tanh", seed=0)
     params = model.parameters()
