@@ -107,7 +107,7 @@ def _numpy() -> Any:
 
 def _elementwise(name: str, scalar: Callable[[float], float]) -> Callable[[Any], Any]:
     def helper(x: Any) -> Any:
-        if _is_number(x):
+        if type(x) is float or _is_number(x):
             return scalar(x)
         if _is_value(x):
             return getattr(x, name)()
@@ -150,7 +150,7 @@ def softplus(x: Any) -> Any:
 
 
 def relu(x: Any) -> Any:
-    if _is_number(x):
+    if type(x) is float or _is_number(x):
         return x if x > 0 else 0.0
     if _is_value(x):
         return x.relu()
@@ -164,6 +164,8 @@ def number(x: Any) -> Any:
 
 def step(x: Any) -> Any:
     """1.0 where x > 0, else 0.0: relu's slope (0 at 0, as in PyTorch)."""
+    if type(x) is float:  # the common case first: this runs once per relu per example
+        return 1.0 if x > 0 else 0.0
     x = number(x)
     if _is_number(x):
         return 1.0 if x > 0 else 0.0

@@ -10,6 +10,7 @@ The numbers are the eager path's: the same formulas from the same primitive tabl
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, Sequence
 
 import autograd
@@ -93,5 +94,5 @@ class CompiledLoss:
             outputs, gradients = self.program(*weights, *self.X[i], *self.targets[i])
             losses.append(outputs[0])
             predictions.append(outputs[1] if len(outputs) == 2 else list(outputs[1:]))
-            totals = [t + g for t, g in zip(totals, gradients)]
+            totals = list(map(operator.add, totals, gradients))
         return losses, predictions, totals
