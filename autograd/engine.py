@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 import threading
@@ -100,6 +101,10 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a node made by ``Value(...)`` (an input or a parameter)."""
         return not self._prev
+
+    def item(self) -> float:
+        """The number held, as in PyTorch (the same as ``.data``)."""
+        return self.data
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -614,7 +619,31 @@ def tracing() -> Iterator[None]:
 # --- switching recording off ------------------------------------------------------------
 
 
-class no_grad:
+class _GradMode:
+    """Sets whether ops record, for a ``with`` block or a decorated function."""
+
+    enabled: bool
+
+    def __init__(self) -> None:
+        self._tokens: list[Any] = []
+
+    def __enter__(self) -> "_GradMode":
+        self._tokens.append(_recording.set(self.enabled))
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _recording.reset(self._tokens.pop())
+
+    def __call__(self, function: Any) -> Any:
+        @functools.wraps(function)
+        def in_this_mode(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return function(*args, **kwargs)
+
+        return in_this_mode
+
+
+class no_grad(_GradMode):
     """Context manager (and decorator) under which ops record no graph.
 
     Results are plain leaves: cheaper, and nothing to backpropagate through. Each
@@ -628,25 +657,22 @@ class no_grad:
         True
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[Any] = []
+    enabled = False
 
-    def __enter__(self) -> "no_grad":
-        self._tokens.append(_recording.set(False))
-        return self
 
-    def __exit__(self, *exc_info: Any) -> None:
-        _recording.reset(self._tokens.pop())
+class enable_grad(_GradMode):
+    """Context manager (and decorator) that turns recording back on, e.g. inside a
+    ``no_grad()`` block.
 
-    def __call__(self, function: Any) -> Any:
-        import functools
+    Example:
+        >>> with no_grad():
+        ...     with enable_grad():
+        ...         y = Value(2.0) * 3
+        >>> y.is_leaf
+        False
+    """
 
-        @functools.wraps(function)
-        def without_graph(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return function(*args, **kwargs)
-
-        return without_graph
+    enabled = True
 
 
 def is_grad_enabled() -> bool:

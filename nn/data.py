@@ -1,6 +1,7 @@
 """Toy data sets, generated in pure Python from a seed (the same seed, the same data).
 
-Each ``make_*`` returns ``(X, y)``: ``X`` a list of points (lists of floats), ``y`` a
+Each ``make_*(n_samples, noise=..., seed=...)`` (scikit-learn's names, with a ``seed``)
+returns ``(X, y)``: ``X`` a list of points (lists of floats), ``y`` a
 list of labels. Binary sets use labels 0 / 1, or -1 / +1 with ``signed=True`` (what
 the hinge loss wants); multi-class sets use 0 .. k-1; the regression curve gives floats.
 
@@ -17,12 +18,12 @@ import random
 from typing import Any, Sequence
 
 
-def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0,
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
                signed: bool = False) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for i in range(n):
+    for i in range(n_samples):
         label = i % 2
         t = math.pi * rng.random()
         if label == 0:
@@ -34,14 +35,14 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0,
     return X, _signed(y, signed)
 
 
-def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0,
+def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0,
                  signed: bool = False) -> tuple[list[list[float]], list[int]]:
     """A small circle (label 1) inside a large one (label 0)."""
     if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor!r}")
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for i in range(n):
+    for i in range(n_samples):
         label = i % 2
         radius = factor if label else 1.0
         t = 2 * math.pi * rng.random()
@@ -51,41 +52,41 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
     return X, _signed(y, signed)
 
 
-def make_xor(n: int = 100, noise: float = 0.1, seed: int = 0,
+def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
              signed: bool = False) -> tuple[list[list[float]], list[int]]:
     """Four clusters at (+-1, +-1); label 1 where the signs differ (XOR)."""
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for i in range(n):
+    for i in range(n_samples):
         a, b = i % 2, (i // 2) % 2
         X.append([(2 * a - 1) + rng.gauss(0, noise), (2 * b - 1) + rng.gauss(0, noise)])
         y.append(a ^ b)
     return X, _signed(y, signed)
 
 
-def make_spiral(n: int = 150, classes: int = 3, noise: float = 0.2,
+def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2,
                 seed: int = 0) -> tuple[list[list[float]], list[int]]:
     """``classes`` interleaved spiral arms (labels 0 .. classes-1)."""
     _check_count(classes, "classes", minimum=2)
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for i in range(n):
+    for i in range(n_samples):
         label = i % classes
-        r = (i // classes + 1) / math.ceil(n / classes)  # radius from 0 to 1 along an arm
+        r = (i // classes + 1) / math.ceil(n_samples / classes)  # radius from 0 to 1 along an arm
         t = label * 2 * math.pi / classes + 4.0 * r + rng.gauss(0, noise)
         X.append([r * math.sin(t), r * math.cos(t)])
         y.append(label)
     return X, y
 
 
-def make_blobs(n: int = 150, centers: int = 3, noise: float = 0.5, seed: int = 0,
+def make_blobs(n_samples: int = 150, centers: int = 3, noise: float = 0.5, seed: int = 0,
                ) -> tuple[list[list[float]], list[int]]:
     """Gaussian blobs (standard deviation ``noise``) around ``centers`` points spread
     on a circle of radius 3."""
     _check_count(centers, "centers", minimum=2)
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for i in range(n):
+    for i in range(n_samples):
         label = i % centers
         angle = 2 * math.pi * label / centers
         X.append([3 * math.cos(angle) + rng.gauss(0, noise),
@@ -94,12 +95,12 @@ def make_blobs(n: int = 150, centers: int = 3, noise: float = 0.5, seed: int = 0
     return X, y
 
 
-def make_regression_curve(n: int = 100, noise: float = 0.05, seed: int = 0,
+def make_regression_curve(n_samples: int = 100, noise: float = 0.05, seed: int = 0,
                           ) -> tuple[list[list[float]], list[float]]:
     """Points of y = sin(2x) + x / 2 on [-2, 2], with Gaussian noise."""
-    rng = _rng(n, noise, seed)
+    rng = _rng(n_samples, noise, seed)
     X, y = [], []
-    for _ in range(n):
+    for _ in range(n_samples):
         x = rng.uniform(-2.0, 2.0)
         X.append([x])
         y.append(math.sin(2 * x) + 0.5 * x + rng.gauss(0, noise))
@@ -136,8 +137,8 @@ DATASETS = {
 }
 
 
-def _rng(n: int, noise: float, seed: int) -> random.Random:
-    _check_count(n, "n", minimum=1)
+def _rng(n_samples: int, noise: float, seed: int) -> random.Random:
+    _check_count(n_samples, "n_samples", minimum=1)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     return random.Random(seed)

@@ -193,6 +193,22 @@ def test_no_grad_nests_and_works_as_a_decorator():
     assert square(x).is_leaf and is_grad_enabled()
 
 
+def test_enable_grad_turns_recording_back_on():
+    from autograd import enable_grad
+
+    @enable_grad()
+    def recorded(v):
+        return v * 2
+
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+            y = Value(1.0) * 2
+        assert not is_grad_enabled()
+        z = recorded(Value(1.0))
+    assert not y.is_leaf and not z.is_leaf and Value(3.0).item() == 3.0
+
+
 def test_no_grad_is_per_thread():
     inside, outside = threading.Event(), threading.Event()
     seen = {}

@@ -277,7 +277,7 @@ def test_labels_and_signed_labels():
     _, ys = data.make_moons(10, seed=0, signed=True)
     assert set(y) == {0, 1} and ys == [2 * v - 1 for v in y]
     assert set(data.make_spiral(30, classes=3)[1]) == {0, 1, 2}
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="n_samples must be"):
         data.make_moons(0)
     with pytest.raises(ValueError, match="noise"):
         data.make_circles(10, noise=-1)
