@@ -71,7 +71,7 @@ class _Drawing:
     show_data: bool = True
     show_grad: bool = True
     highlight: Collection[Value] = ()
-    params: Collection[Value] = ()
+    params: Mapping[Value, str] = field(default_factory=dict)  # parameter -> its name
     max_nodes: int | None = 500
     group_by: str | None = None
     collapse_after: int | None = 8
@@ -146,8 +146,9 @@ class _Drawing:
 
     def _add_value(self, dot: graphviz.Digraph, node: Value, name: str) -> None:
         fields = []
-        if node.label:
-            fields.append(_escape(node.label))
+        name_shown = node.label or self.params.get(node, "")
+        if name_shown:
+            fields.append(_escape(name_shown))
         if self.show_data:
             fields.append(f"data {format(node.data, self.number_format)}")
         if self.show_grad:
@@ -201,6 +202,20 @@ class _Drawing:
         return None
 
 
+def _parameter_names(params: Iterable[Value] | Mapping[str, Value]) -> dict[Value, str]:
+    if isinstance(params, Mapping):
+        named = dict(params)
+        for name, value in named.items():
+            if not isinstance(value, Value):
+                raise TypeError(f"draw: params[{name!r}] is a {type(value).__name__}, not a Value")
+        return {value: name for name, value in named.items()}
+    values = list(params)
+    for i, value in enumerate(values):
+        if not isinstance(value, Value):
+            raise TypeError(f"draw: params[{i}] is a {type(value).__name__}, not a Value")
+    return {value: "" for value in values}
+
+
 def _natural_key(text: str) -> list[Any]:
     # "layers.2" before "layers.10": compare the numbers inside names as numbers.
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
@@ -232,7 +247,7 @@ def draw_dot(
     show_data: bool = True,
     show_grad: bool = True,
     highlight: Iterable[Value] = (),
-    params: Iterable[Value] = (),
+    params: Iterable[Value] | Mapping[str, Value] = (),
     max_nodes: int | None = 500,
     group_by: str | None = None,
     collapse_after: int | None = 8,
@@ -244,7 +259,9 @@ def draw_dot(
         number_format: format spec for data and grad, e.g. ".4f" or ".3g".
         show_data, show_grad: include those fields in each value's box.
         highlight: values to draw in red.
-        params: values to draw as parameters (e.g. ``model.parameters()``).
+        params: values to draw as parameters: ``model.parameters()``, or a dict of
+            name -> Value like ``dict(model.named_parameters())`` (as torchviz takes),
+            whose names label values that have no label of their own.
         max_nodes: raise ``GraphTooLargeError`` beyond this many values (None: no limit).
         group_by: "neuron" or "layer": cluster nodes by nn's parameter names.
         collapse_after: ops with more inputs than this (long sums) show their first
@@ -265,7 +282,7 @@ def draw_dot(
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__}")
     _point_graphviz_at_a_renderer()
     return _Drawing(root, rankdir, number_format, show_data, show_grad, set(highlight),
-                    set(params), max_nodes, group_by, collapse_after).build()
+                    _parameter_names(params), max_nodes, group_by, collapse_after).build()
 
 
 # --- the backward pass, step by step ------------------------------------------------------
@@ -360,7 +377,7 @@ def _drawing_options(options: Mapping[str, Any]) -> dict[str, Any]:
         raise TypeError(f"draw_backward: unknown option(s) {', '.join(sorted(unknown))}")
     chosen = dict(options)
     if "params" in chosen:
-        chosen["params"] = set(chosen["params"])
+        chosen["params"] = _parameter_names(chosen["params"])
     return chosen
 
 

@@ -57,6 +57,16 @@ def test_styles_tell_leaves_parameters_output_and_highlights_apart():
     assert "filled" not in lines["d"]  # plain interior value
 
 
+def test_params_may_be_a_dict_of_names_as_torchviz_takes():
+    w, x = Value(0.5), Value(2.0)
+    y = w * x
+    source = draw_dot(y, params={"weight": w}).source
+    line = [line for line in node_lines(source) if "weight" in line]
+    assert len(line) == 1 and "#fff2cc" in line[0] and "data 0.5000" in line[0]
+    with pytest.raises(TypeError, match="params"):
+        draw_dot(y, params={"weight": 0.5})
+
+
 def test_options_direction_number_format_and_hiding_fields():
     loss, _ = micrograd_example()
     source = draw_dot(loss, rankdir="TB", number_format=".1f", show_grad=False).source
