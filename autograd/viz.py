@@ -241,8 +241,9 @@ def _escape(text: str) -> str:
 
 def draw_dot(
     root: Value,
-    *,
+    format: str = "svg",  # noqa: A002 (micrograd's and graphviz's name)
     rankdir: str = "LR",
+    *,
     number_format: str = ".4f",
     show_data: bool = True,
     show_grad: bool = True,
@@ -255,6 +256,8 @@ def draw_dot(
     """The graph that computed ``root``, as a ``graphviz.Digraph``.
 
     Args:
+        format: the output format ``.render()`` writes by default, "svg" or "png"
+            (micrograd's ``draw_dot(root, format, rankdir)`` signature).
         rankdir: layout direction, "LR" (left to right, default), "TB", "RL" or "BT".
         number_format: format spec for data and grad, e.g. ".4f" or ".3g".
         show_data, show_grad: include those fields in each value's box.
@@ -277,12 +280,14 @@ def draw_dot(
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     if group_by is not None and group_by not in GROUPINGS:
         raise ValueError(f"draw_dot: group_by must be None, 'neuron' or 'layer', got {group_by!r}")
-    format(1.0, number_format)  # a bad format spec fails here, with Python's message
+    f"{1.0:{number_format}}"  # a bad format spec fails here, with Python's message
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__}")
     _point_graphviz_at_a_renderer()
-    return _Drawing(root, rankdir, number_format, show_data, show_grad, set(highlight),
-                    _parameter_names(params), max_nodes, group_by, collapse_after).build()
+    dot = _Drawing(root, rankdir, number_format, show_data, show_grad, set(highlight),
+                   _parameter_names(params), max_nodes, group_by, collapse_after).build()
+    dot.format = format
+    return dot
 
 
 # --- the backward pass, step by step ------------------------------------------------------

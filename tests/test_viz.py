@@ -57,6 +57,14 @@ def test_styles_tell_leaves_parameters_output_and_highlights_apart():
     assert "filled" not in lines["d"]  # plain interior value
 
 
+def test_micrograds_positional_signature_works(tmp_path):
+    loss, _ = micrograd_example()
+    dot = draw_dot(loss, "png", "TB")
+    assert dot.format == "png" and "rankdir=TB" in dot.source
+    path = dot.render(tmp_path / "graph")
+    assert path.endswith(".png")
+
+
 def test_params_may_be_a_dict_of_names_as_torchviz_takes():
     w, x = Value(0.5), Value(2.0)
     y = w * x
