@@ -8,8 +8,9 @@ on :class:`Expr` symbols instead of numbers: ``MUL.derivative(out, x, y)`` retur
 
 Numbers met on the way (like that ``1.0``, or the exponent of ``x ** 3``) become named
 constants passed to the program as values, never as text. A rule that needs a real
-number to decide (``relu``'s slope, a domain check) raises on a symbol; the compiler
-then calls the rule's function at run time instead.
+number to decide either writes a call to a helper that decides at run time (relu's
+slope, ``H0(s3)``), or raises on the symbol (a domain check); the compiler then calls
+the rule's function at run time instead.
 
 Example:
     >>> from autograd.primitives import TANH
@@ -134,6 +135,11 @@ class Expr:
 
     def relu(self) -> "Expr":
         return self._call(P.relu)
+
+    def at_run_time(self, helper: Callable[[Any], Any]) -> "Expr":
+        """A call to ``helper``, for helpers that must see the number to decide (relu's
+        slope is 1 or 0 depending on the sign)."""
+        return self._call(helper)
 
     # --- writing ------------------------------------------------------------------------
 

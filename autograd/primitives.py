@@ -166,6 +166,8 @@ def step(x: Any) -> Any:
     """1.0 where x > 0, else 0.0: relu's slope (0 at 0, as in PyTorch)."""
     if type(x) is float:  # the common case first: this runs once per relu per example
         return 1.0 if x > 0 else 0.0
+    if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
+        return x.at_run_time(step)
     x = number(x)
     if _is_number(x):
         return 1.0 if x > 0 else 0.0
@@ -174,6 +176,8 @@ def step(x: Any) -> Any:
 
 def sign(x: Any) -> Any:
     """-1.0, 0.0 or 1.0: abs's slope (0 at 0, as in PyTorch)."""
+    if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
+        return x.at_run_time(sign)
     x = number(x)
     if _is_number(x):
         return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
