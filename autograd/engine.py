@@ -555,14 +555,30 @@ def grad(
     gradients: dict[Value, Any] = {}
     for output, seed in zip(outputs, seeds):
         gradients[output] = _accumulate(gradients.get(output, 0.0), seed)
-    for node in reversed(topological_order(*outputs)):
-        if not node._prev:
-            continue
-        upstream = gradients[node]
-        local_derivatives = symbolic_local_derivatives(node) if create_graph else node._local
-        for parent, local in zip(node._prev, local_derivatives):
-            gradients[parent] = _accumulate(gradients.get(parent, 0.0), _chain(local, upstream))
+    order = topological_order(*outputs)
+    if create_graph:
+        _gradients_as_graphs(order, gradients)
+    else:
+        _gradients_as_floats(order, gradients)
     return tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
+
+
+def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any]) -> None:
+    # backward()'s chain rule, with the gradients kept in a dict instead of .grad.
+    for node in reversed(order):
+        if node._prev:
+            upstream = gradients[node]
+            for parent, local in zip(node._prev, node._local):
+                gradients[parent] = gradients.get(parent, 0.0) + local * upstream
+
+
+def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> None:
+    for node in reversed(order):
+        if node._prev:
+            upstream = gradients[node]
+            for parent, local in zip(node._prev, symbolic_local_derivatives(node)):
+                gradients[parent] = _accumulate(gradients.get(parent, 0.0),
+                                                _chain(local, upstream))
 
 
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:
