@@ -93,10 +93,14 @@ class CompiledFunction:
     def __init__(self, trace: _Trace, n_inputs: int, wrt: tuple[int, ...], single: bool) -> None:
         self.n_inputs = n_inputs
         self.wrt = wrt
-        self.steps = trace.steps
         self._trace = trace
         self._single = single
         self.source, self._program = _generate(trace, n_inputs, wrt)
+
+    @property
+    def steps(self) -> tuple[_Step, ...]:
+        """The recorded ops, in the order the program runs them."""
+        return self._trace.steps
 
     def __call__(self, *inputs: Any) -> tuple[Any, tuple[Any, ...]]:
         """Outputs and gradients for new input numbers (no Value is created)."""

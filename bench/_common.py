@@ -3,26 +3,9 @@
 from __future__ import annotations
 
 import gc
-import math
-import random
 import statistics
 import time
 from typing import Callable
-
-
-def two_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list, list]:
-    """Two interleaved half circles, labels -1 / +1 (as micrograd's demo uses)."""
-    rng = random.Random(seed)
-    points, labels = [], []
-    for i in range(n):
-        t = math.pi * rng.random()
-        if i % 2:
-            x, y, label = math.cos(t), math.sin(t), 1
-        else:
-            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), -1
-        points.append((x + rng.gauss(0, noise), y + rng.gauss(0, noise)))
-        labels.append(label)
-    return points, labels
 
 
 def demo_step(model, value_class, points, labels, learning_rate: float = 0.1) -> float:

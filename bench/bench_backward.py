@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import two_moons  # noqa: E402
 
 import autograd  # noqa: E402
+from nn.data import make_moons  # noqa: E402
 import nn  # noqa: E402
 from autograd import Value, topological_order  # noqa: E402
 
@@ -43,7 +43,7 @@ def first_order_only(root: Value) -> None:
 
 
 def demo_graph() -> tuple[Value, list[Value]]:
-    points, labels = two_moons(100)
+    points, labels = make_moons(100, signed=True)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     scores = [model(list(map(Value, p))) for p in points]
     loss = sum((1 + -y * s).relu() for y, s in zip(labels, scores)) * 0.01

@@ -24,9 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import demo_step, timed, two_moons  # noqa: E402
+from _common import demo_step, timed  # noqa: E402
 
 import nn  # noqa: E402
+from nn.data import make_moons  # noqa: E402
 import nn.compiled  # noqa: E402
 from micrograd import engine as micro_engine  # noqa: E402
 from micrograd import nn as micro_nn  # noqa: E402
@@ -52,7 +53,7 @@ def fit_seconds_per_step(points, labels, compile_mode: str | None) -> float:
 
 
 def compiled_step_seconds(size: int, repeats: int) -> float:
-    points, labels = two_moons(size)
+    points, labels = make_moons(size, signed=True)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     compiled = nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
     samples = []
@@ -69,7 +70,7 @@ def torch_step_seconds(size: int, repeats: int) -> float | None:
     except ImportError:
         return None
     torch.set_num_threads(1)
-    points, labels = two_moons(size)
+    points, labels = make_moons(size, signed=True)
     X = torch.tensor(points, dtype=torch.float64)
     y = torch.tensor(labels, dtype=torch.float64)
     model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
@@ -92,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    points, labels = two_moons(100)
+    points, labels = make_moons(100, signed=True)
     random.seed(1337)
     micro_model = micro_nn.MLP(2, [16, 16, 1])
     runs = {

@@ -24,9 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import demo_step, interleaved, report, two_moons  # noqa: E402
+from _common import demo_step, interleaved, report  # noqa: E402
 
 import autograd  # noqa: E402
+from nn.data import make_moons  # noqa: E402
 from micrograd import engine as micro_engine  # noqa: E402
 from micrograd import nn as micro_nn  # noqa: E402
 
@@ -76,7 +77,7 @@ def run_with_deep_stack(function, *args):
 
 
 def bench_step(repeats: int) -> None:
-    points, labels = two_moons(100)
+    points, labels = make_moons(100, signed=True)
     models = {name: micrograd_mlp(cls) for name, cls in ENGINES.items()}
     losses = {name: demo_step(models[name], cls, points, labels) for name, cls in ENGINES.items()}
     assert abs(losses["micrograd"] - losses["autograd"]) < 1e-9, losses
@@ -118,7 +119,7 @@ def bench_wide(repeats: int, width: int) -> None:
 def memory_child(engine: str) -> None:
     """Build and backpropagate the demo step's graph; print peak RSS growth per node."""
     cls = ENGINES[engine]
-    points, labels = two_moons(100)
+    points, labels = make_moons(100, signed=True)
     model = micrograd_mlp(cls)
     before = peak_rss_bytes()
     inputs = [list(map(cls, row)) for row in points * 10]  # 1,000 examples

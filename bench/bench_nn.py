@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import demo_step, interleaved, report, two_moons  # noqa: E402
+from _common import demo_step, interleaved, report  # noqa: E402
 
 import autograd  # noqa: E402
+from nn.data import make_moons  # noqa: E402
 import nn  # noqa: E402
 from micrograd import engine as micro_engine  # noqa: E402
 from micrograd import nn as micro_nn  # noqa: E402
@@ -32,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    points, labels = two_moons(100)
+    points, labels = make_moons(100, signed=True)
     random.seed(1337)
     micro_model = micro_nn.MLP(2, [16, 16, 1])
     our_model = nn.MLP(2, [16, 16, 1], seed=1337)

@@ -169,32 +169,24 @@ def _draw_forward_graph(folder: Path, model: MLP, example: list[float]) -> Path 
     return path
 
 
-def _positive_int(text: str) -> int:
-    value = _parse(text, int, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
+def _number_type(kind: type, what: str, accept, requirement: str):
+    """An argparse ``type`` that parses ``kind`` and checks it, with a clear message."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not accept(value) or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = _parse(text, int, "a whole number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _parse(text, float, "a number")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = _parse(text, float, "a number")
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
+_positive_int = _number_type(int, "a whole number", lambda v: v >= 1, "at least 1")
+_non_negative_int = _number_type(int, "a whole number", lambda v: v >= 0, "0 or more")
+_positive_float = _number_type(float, "a number", lambda v: v > 0, "a positive number")
+_non_negative_float = _number_type(float, "a number", lambda v: v >= 0, "a number >= 0")
 
 
 def _sizes(text: str) -> list[int]:
@@ -202,13 +194,6 @@ def _sizes(text: str) -> list[int]:
     if not parts:
         raise argparse.ArgumentTypeError("give at least one layer size, e.g. 16,16")
     return [_positive_int(p.strip()) for p in parts]
-
-
-def _parse(text: str, kind: type, what: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -123,6 +124,19 @@ cross_entropy = Loss(
 """Softmax cross-entropy on a row of logits per example (labels are class indices)."""
 
 LOSSES = {loss.name: loss for loss in (mse, hinge, binary_cross_entropy, cross_entropy)}
+
+
+def l2_value_and_gradient(parameters: Sequence[Value], alpha: float
+                          ) -> tuple[float, list[float]]:
+    """``l2``'s value and its gradient ``2 alpha p``, as plain numbers (no graph), in
+    the order of operations ``l2(...).backward()`` uses.
+
+    Example:
+        >>> l2_value_and_gradient([Value(1.0), Value(-2.0)], 0.5)
+        (2.5, [1.0, -2.0])
+    """
+    value = alpha * math.fsum(p.data * p.data for p in parameters)
+    return value, [2 * (p.data * alpha) for p in parameters]
 
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:

@@ -163,14 +163,17 @@ class LinearLR(LRScheduler):
 
 
 def _positive(x: float, name: str, owner: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not x > 0 or not math.isfinite(x):
-        raise ValueError(f"{owner}: {name} must be a positive number, got {x!r}")
-    return float(x)
+    return _checked(x, name, owner, lambda v: v > 0, "a positive number")
 
 
 def _non_negative(x: float, name: str, owner: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not x >= 0 or not math.isfinite(x):
-        raise ValueError(f"{owner}: {name} must be a number >= 0, got {x!r}")
+    return _checked(x, name, owner, lambda v: v >= 0, "a number >= 0")
+
+
+def _checked(x: float, name: str, owner: str, accept, requirement: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) \
+            or not accept(x):
+        raise ValueError(f"{owner}: {name} must be {requirement}, got {x!r}")
     return float(x)
 
 

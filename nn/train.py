@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from autograd import Value, no_grad
 
 from .compiled import CompiledLoss
-from .losses import LOSSES, Loss, l2
+from .losses import LOSSES, Loss, l2, l2_value_and_gradient
 from .modules import Module
 from .optim import SGD, LRScheduler, Optimizer
 
@@ -166,10 +166,11 @@ def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Ca
         batch_loss, predictions, gradients = compiled.evaluate(batch)
         for p, g in zip(params, gradients):
             p.grad += g
-        if l2_penalty:  # alpha * sum(p^2), and its gradient 2 alpha p, as l2() computes
-            batch_loss += l2_penalty * math.fsum(p.data * p.data for p in params)
-            for p in params:
-                p.grad += 2 * (p.data * l2_penalty)
+        if l2_penalty:
+            penalty, penalty_gradients = l2_value_and_gradient(params, l2_penalty)
+            batch_loss += penalty
+            for p, g in zip(params, penalty_gradients):
+                p.grad += g
         return batch_loss, predictions
 
     return step
