@@ -56,7 +56,7 @@ class Value:
 
     # Slots and no closures: a node is small, and the graph has no reference cycles,
     # so reference counting frees it the moment the last reference goes.
-    __slots__ = ("data", "grad", "label", "_prev", "_local", "_prim", "_visit")
+    __slots__ = ("data", "grad", "_label", "_prev", "_local", "_prim", "_visit")
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
@@ -69,13 +69,25 @@ class Value:
             )
         self.data = float(data)
         self.grad = 0.0
-        self.label = label
+        self.label = label  # checked by the property below
         self._prev: tuple[Value, ...] = ()
         self._local: tuple[Any, ...] = ()
         self._prim: Primitive | None = None
         self._visit: object = None  # the mark of the last graph walk that reached it
 
     # --- introspection ---------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """An optional name, shown by drawings and ``repr`` ("" when unnamed)."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        # Refused here, at assignment, rather than later in a drawing that cannot show it.
+        if not isinstance(text, str):
+            raise TypeError(f"Value.label must be a str, got {type(text).__name__} ({text!r})")
+        self._label = text
 
     @property
     def parents(self) -> tuple["Value", ...]:
@@ -281,7 +293,7 @@ def _node(data: float, prev: tuple, local: tuple, prim: Primitive) -> Value:
     node = _new_value(Value)
     node.data = data
     node.grad = 0.0
-    node.label = ""
+    node._label = ""
     node._prev = prev
     node._local = local
     node._prim = prim
@@ -563,13 +575,19 @@ def grad(
     return tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
 
 
-def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any]) -> None:
+def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
+                         after_node: Any = None) -> None:
     # backward()'s chain rule, with the gradients kept in a dict instead of .grad.
+    # ``after_node(node)``, when given, is called once a node has pushed its gradient
+    # to its parents: the backward-pass player watches this walk instead of copying it.
+    # (One test per node, never per edge, and backward()'s own loop has none.)
     for node in reversed(order):
         if node._prev:
             upstream = gradients[node]
             for parent, local in zip(node._prev, node._local):
                 gradients[parent] = gradients.get(parent, 0.0) + local * upstream
+            if after_node is not None:
+                after_node(node)
 
 
 def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> None:

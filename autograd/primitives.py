@@ -10,7 +10,10 @@ Each :class:`Primitive` says four things about an op:
   graph, which is what second and higher derivatives need);
 * ``domain``: the interval of each argument the tests sample from, and the points
   where the op is not smooth, so property tests can keep away from them;
-* ``requires``: the mathematical domain in words, used in error messages.
+* ``requires``: the mathematical domain in words, used in error messages;
+* ``slope_text``: the derivative rule as a person writes it, one formula per argument
+  (``"1 - {out}^2"`` for tanh), which the backward-pass player fills in with names and
+  numbers: ``do/dn = 1 - o^2 = 1 - 0.7071^2 = 0.5``.
 
 Everything else reads this table: ``Value``'s operators and methods, backward,
 ``grad(..., create_graph=True)``, the property tests and the drawing labels. Adding an
@@ -28,6 +31,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from typing import Any, Callable
@@ -57,6 +61,14 @@ class Primitive:
     derivative: Callable[..., tuple[Any, ...]]
     domain: tuple[Interval, ...]  # one per argument; an n-ary op has one for all
     requires: str = "any real input"
+    # The derivative rule in words: one formula per argument. ``{x}`` and ``{y}`` stand
+    # for the first and second argument, ``{out}`` for the result, ``{k}`` for a bound
+    # constant. An n-ary op gives one formula for all its arguments (``{x}``: the
+    # argument itself); weighted_sum gives three (bias, weights, inputs), where
+    # ``{partner}`` is the weight's input or the input's weight.
+    slope_text: tuple[str, ...] = ()
+    # Why a slope of 0 happens, when the op has a reason a learner should hear.
+    zero_slope_note: str = ""
     constant: float | None = None  # set on ops bound to a number, like x ** 3
 
     def bind(self, constant: float) -> "Primitive":
@@ -68,6 +80,57 @@ class Primitive:
         if self.constant is None:
             return self.symbol
         return f"{self.symbol}{self.constant:g}"
+
+    def slope_template(self, position: int, count: int) -> str:
+        """The rule text of d out / d argument ``position`` (of ``count`` arguments),
+        with arguments as ``{0}``, ``{1}``, ... and the result as ``{out}``.
+
+        Example:
+            >>> MUL.slope_template(0, 2)      # d(x*y)/dx = y
+            '{1}'
+            >>> WEIGHTED_SUM.slope_template(1, 5)   # (b, w1, w2, x1, x2): d/dw1 = x1
+            '{3}'
+        """
+        if self.arity is not None:
+            text = self.slope_text[position]
+            names = {"x": "{0}", "y": "{1}"}
+        elif self.name == "weighted_sum":
+            n = (count - 1) // 2
+            kind = 0 if position == 0 else 1 if position <= n else 2
+            text = self.slope_text[kind]
+            partner = position + n if kind == 1 else position - n
+            names = {"x": f"{{{position}}}", "partner": f"{{{partner}}}"}
+        else:
+            text = self.slope_text[0]
+            names = {"x": f"{{{position}}}"}
+        if self.constant is not None:
+            names["k"] = f"{self.constant:g}"
+            names["k_minus_1"] = f"{self.constant - 1:g}"
+        names["out"] = "{out}"
+        return re.sub(r"\{(\w+)\}", lambda m: names[m.group(1)], text)
+
+    def formula(self, arguments: list[str]) -> str:
+        """The forward computation written out with the given argument texts.
+
+        Example:
+            >>> MUL.formula(["a", "b"]), TANH.formula(["n"]), POW_CONST.bind(2).formula(["x"])
+            ('a * b', 'tanh(n)', 'x^2')
+        """
+        if self.name == "weighted_sum":
+            n = (len(arguments) - 1) // 2
+            terms = [f"{w}*{x}" for w, x in zip(arguments[1:n + 1], arguments[n + 1:])]
+            return " + ".join([*terms, arguments[0]])
+        if self.name == "sum":
+            return " + ".join(arguments)
+        if self.name == "neg":
+            return f"-{arguments[0]}"
+        if self.constant is not None:  # x ** k
+            return f"{arguments[0]}^{self.constant:g}"
+        if self.name == "pow":
+            return f"{arguments[0]}^{arguments[1]}"
+        if self.arity == 2:  # the infix operators + - * /
+            return f"{arguments[0]} {self.symbol} {arguments[1]}"
+        return f"{self.symbol}({', '.join(arguments)})"
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -269,51 +332,70 @@ def _weighted_sum_slopes(out: Any, bias: Any, *weights_then_inputs: Any) -> tupl
 _ANY = Interval()
 _POSITIVE = Interval(0.05, 10.0)
 
-ADD = Primitive("add", "+", 2, operator.add, lambda out, x, y: (1.0, 1.0), (_ANY, _ANY))
-SUB = Primitive("sub", "-", 2, operator.sub, lambda out, x, y: (1.0, -1.0), (_ANY, _ANY))
-MUL = Primitive("mul", "*", 2, operator.mul, lambda out, x, y: (y, x), (_ANY, _ANY))
+ADD = Primitive("add", "+", 2, operator.add, lambda out, x, y: (1.0, 1.0), (_ANY, _ANY),
+                slope_text=("1", "1"))
+SUB = Primitive("sub", "-", 2, operator.sub, lambda out, x, y: (1.0, -1.0), (_ANY, _ANY),
+                slope_text=("1", "-1"))
+MUL = Primitive("mul", "*", 2, operator.mul, lambda out, x, y: (y, x), (_ANY, _ANY),
+                slope_text=("{y}", "{x}"))
 DIV = Primitive(
     "div", "/", 2, operator.truediv,
     lambda out, x, y: (1.0 / y, -out / y),
     (_ANY, Interval(avoid=(0.0,))),
     requires="a non-zero divisor",
+    slope_text=("1/{y}", "-{x}/{y}^2"),
 )
-NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,))
+NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,),
+                slope_text=("-1",))
 POW = Primitive(  # x ** y where the exponent y is a Value too
     "pow", "**", 2, _general_power,
     lambda out, x, y: (y * x ** (y - 1.0), out * log(x)),
     (_POSITIVE, Interval(-3.0, 3.0)),
     requires="a positive base",
+    slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"),
 )
 POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
     "pow_const", "**", 1, _power, _power_slope,
     (_POSITIVE,),
     requires="a positive base, or a whole-number exponent (and no 0 ** negative)",
+    slope_text=("{k} * {x}^{k_minus_1}",),
 )
 EXP = Primitive("exp", "exp", 1, exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
-                requires="x below about 709 (larger overflows a float)")
+                requires="x below about 709 (larger overflows a float)",
+                slope_text=("exp({x})",))
 LOG = Primitive("log", "log", 1, log, lambda out, x: (1.0 / x,), (_POSITIVE,),
-                requires="x > 0")
-SQRT = Primitive("sqrt", "sqrt", 1, sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0")
-TANH = Primitive("tanh", "tanh", 1, tanh, lambda out, x: (1.0 - out * out,), (_ANY,))
+                requires="x > 0", slope_text=("1/{x}",))
+SQRT = Primitive("sqrt", "sqrt", 1, sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0",
+                 slope_text=("1/(2 * sqrt({x}))",))
+TANH = Primitive("tanh", "tanh", 1, tanh, lambda out, x: (1.0 - out * out,), (_ANY,),
+                 slope_text=("1 - {out}^2",))
 SIGMOID = Primitive("sigmoid", "sigmoid", 1, sigmoid,
-                    lambda out, x: (out * (1.0 - out),), (_ANY,))
+                    lambda out, x: (out * (1.0 - out),), (_ANY,),
+                    slope_text=("{out} * (1 - {out})",))
 SOFTPLUS = Primitive("softplus", "softplus", 1, softplus,
-                     lambda out, x: (sigmoid(x),), (_ANY,))
+                     lambda out, x: (sigmoid(x),), (_ANY,), slope_text=("sigmoid({x})",))
 RELU = Primitive("relu", "ReLU", 1, relu,
-                 lambda out, x: (step(x),), (Interval(avoid=(0.0,)),))
-ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),))
-SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,))
-COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,))
+                 lambda out, x: (step(x),), (Interval(avoid=(0.0,)),),
+                 slope_text=("1 if {x} > 0 else 0",),
+                 zero_slope_note="ReLU is off: its input is not positive, so no gradient "
+                                 "flows back through it")
+ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),),
+                slope_text=("sign({x})",),
+                zero_slope_note="abs has no slope at 0; it takes 0 there, as PyTorch does")
+SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,),
+                slope_text=("cos({x})",))
+COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,),
+                slope_text=("-sin({x})",))
 SUM = Primitive("sum", "sum", None, _total,
-                lambda out, *xs: (1.0,) * len(xs), (_ANY,))
+                lambda out, *xs: (1.0,) * len(xs), (_ANY,), slope_text=("1",))
 WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
     "weighted_sum", "wx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
     requires="a bias followed by as many weights as inputs",
+    slope_text=("1", "{partner}", "{partner}"),  # bias, each weight, each input
 )
 LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,
                       lambda out, *xs: tuple(exp(x - out) for x in xs), (_ANY,),
-                      requires="at least one argument")
+                      requires="at least one argument", slope_text=("exp({x} - {out})",))
 
 #: Every primitive, by name. Tests, drawings and tools iterate over this.
 PRIMITIVES: dict[str, Primitive] = {

@@ -1,0 +1,181 @@
+"""``draw_dot``: the graph of an expression as a ``graphviz.Digraph``.
+
+Each value is a box: its name, then its data (blue: the forward value) above its grad
+(red: d output / d value), as CS231n's circuit diagrams put values above the wire and
+gradients below. Each op is a circle of its own; edges keep argument order. A legend
+under the drawing says what each colour means.
+
+Example:
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b; c.label = "c"
+    >>> dot = draw_dot(c)
+    >>> "data 2.0000" in dot.source and "v0 -> v2_op" in dot.source
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import graphviz
+
+from ..engine import Value
+from .graph import VisibleGraph, escape_xml, format_number, highlight_set
+from .options import DrawOptions, parameter_names
+from .render import point_graphviz_at_a_renderer
+
+# One palette for every picture (the player's stylesheet gets it as CSS variables).
+COLOURS = {
+    "data": "#1f4e9a",  # forward values
+    "grad": "#b3261e",  # gradients
+    "input": "#eeeeee",
+    "parameter": "#fff2cc",
+    "parameter-border": "#b58900",
+    "output": "#d9ead3",
+    "output-border": "#38761d",
+    "interior": "#ffffff",
+    "border": "#555555",
+    "highlight": "#f4cccc",
+    "highlight-border": "#cc0000",
+    "op": "#f3f3f3",
+    "muted": "#777777",
+}
+
+FONT = "Helvetica,Arial,sans-serif"
+ROLE_STYLE = {  # fill, border, border width
+    "input": (COLOURS["input"], COLOURS["border"], "1"),
+    "parameter": (COLOURS["parameter"], COLOURS["parameter-border"], "1.5"),
+    "output": (COLOURS["output"], COLOURS["output-border"], "2.5"),
+    "interior": (COLOURS["interior"], COLOURS["border"], "1"),
+    "highlight": (COLOURS["highlight"], COLOURS["highlight-border"], "2.5"),
+}
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",  # noqa: A002 (micrograd's and graphviz's name)
+    rankdir: str = "LR",
+    *,
+    highlight: Iterable[Value] = (),
+    params: Iterable[Value] | Mapping[str, Value] = (),
+    **options: object,
+) -> graphviz.Digraph:
+    """The graph that computed ``root``, as a ``graphviz.Digraph`` (shown inline in
+    Jupyter; ``.render()``, ``.pipe()`` or ``render_svg`` write SVG or PNG).
+
+    Args:
+        format: the output format ``.render()`` writes by default, "svg" or "png"
+            (micrograd's ``draw_dot(root, format, rankdir)`` signature).
+        rankdir: layout direction, "LR" (left to right, default), "TB", "RL" or "BT".
+        highlight: values to draw in red.
+        params: values to draw as parameters: ``model.parameters()``, or a dict of
+            name -> Value like ``dict(model.named_parameters())`` (as torchviz takes),
+            whose names label values that have no label of their own.
+        **options: the fields of :class:`DrawOptions`: ``number_format`` (".4f"),
+            ``show_data``, ``show_grad``, ``max_nodes`` (500), ``group_by`` ("neuron" or
+            "layer"), ``collapse_after`` (8) and ``legend`` (True).
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(3.0, label="x"); y = (x * x).tanh(); y.backward()
+        >>> print(draw_dot(y, show_data=False, legend=False).source.count("grad "))
+        3
+    """
+    if format not in ("svg", "png", "pdf"):
+        raise ValueError(f"draw_dot: format must be one of 'svg', 'png', 'pdf'; got {format!r}")
+    chosen = DrawOptions.from_keywords("draw_dot", rankdir=rankdir, **options)
+    graph = VisibleGraph.of(root, chosen, parameter_names(params))
+    point_graphviz_at_a_renderer()
+    dot = build_digraph(graph, highlight_set(highlight))
+    dot.format = format
+    return dot
+
+
+def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digraph:
+    """The Digraph of a visible graph: values, ops, edges, clusters and the legend."""
+    options = graph.options
+    dot = graphviz.Digraph(graph_attr={"rankdir": options.rankdir, "fontname": FONT,
+                                       "nodesep": "0.25", "ranksep": "0.45"},
+                           node_attr={"fontname": FONT, "fontsize": "14"},
+                           edge_attr={"color": "#444444", "arrowsize": "0.8"})
+    clusters = graph.clusters()
+    clustered = {node for members in clusters.values() for node in members}
+    for node in graph.nodes:
+        if node not in clustered:
+            _add_value_and_op(dot, graph, node, highlight)
+    for key, members in clusters.items():
+        with dot.subgraph(name=f"cluster_{graph.ids[members[0]]}") as cluster:
+            cluster.attr(label=escape_xml(key), style="rounded,dashed", color="#999999",
+                         fontcolor="#555555", fontsize="12")
+            for node in members:
+                _add_value_and_op(cluster, graph, node, highlight)
+    for node in graph.nodes:
+        if node.parents:
+            _add_edges(dot, graph, node)
+    if options.legend:
+        dot.attr(label=_legend(options), labelloc="b", labeljust="l")
+    return dot
+
+
+def value_lines(graph: VisibleGraph, node: Value) -> list[tuple[str, str]]:
+    """The lines of a value's box as (kind, text): name, data and grad."""
+    options = graph.options
+    lines = [("name", graph.name(node))]
+    if options.show_data:
+        lines.append(("data", f"data {format_number(node.data, options.number_format)}"))
+    if options.show_grad:
+        lines.append(("grad", f"grad {format_number(node.grad, options.number_format)}"))
+    return lines
+
+
+def _add_value_and_op(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
+                      highlight: set[Value]) -> None:
+    role = "highlight" if node in highlight else graph.role(node)
+    fill, border, width = ROLE_STYLE[role]
+    rows = []
+    for kind, text in value_lines(graph, node):
+        text = escape_xml(text)
+        if kind == "name":
+            colour = COLOURS["muted"] if text == graph.ids[node] else "#000000"
+            rows.append(f'<tr><td><font color="{colour}"><b>{text}</b></font></td></tr>')
+        else:
+            rows.append(f'<tr><td><font color="{COLOURS[kind]}">{text}</font></td></tr>')
+    label = ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
+             + "".join(rows) + "</table>>")
+    dot.node(graph.ids[node], label=label, shape="box", style="rounded,filled",
+             fillcolor=fill, color=border, penwidth=width, margin="0.08,0.04")
+    if node.parents:  # one op node per computed value, micrograd's style
+        dot.node(graph.ids[node] + "_op", label=escape_xml(node._op), shape="circle",
+                 style="filled", fillcolor=COLOURS["op"], fontsize="16", width="0.45",
+                 margin="0.02", ordering="in")
+
+
+def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value) -> None:
+    op_name = graph.ids[node] + "_op"
+    dot.edge(op_name, graph.ids[node])
+    for i in graph.layout_order(node):
+        dot.edge(graph.ids[node.parents[i]], op_name)
+    hidden = graph.hidden_count(node)
+    if hidden:
+        more = graph.ids[node] + "_more"
+        dot.node(more, label=f"... {hidden} more inputs", shape="note", fontsize="12",
+                 color="#888888", fontcolor="#555555")
+        dot.edge(more, op_name, style="dashed", color="#888888")
+
+
+def _legend(options: DrawOptions) -> str:
+    def swatch(role: str, text: str) -> str:
+        fill, border, _ = ROLE_STYLE[role]
+        return f'<td bgcolor="{fill}" color="{border}" border="1">{text}</td>'
+
+    cells = [swatch("input", "input or constant"), swatch("parameter", "parameter"),
+             swatch("output", "output")]
+    if options.show_data:
+        cells.append(f'<td><font color="{COLOURS["data"]}">data: the value (forward)'
+                     "</font></td>")
+    if options.show_grad:
+        cells.append(f'<td><font color="{COLOURS["grad"]}">grad: d output / d value '
+                     "(backward)</font></td>")
+    return ('<<table border="0" cellspacing="6" cellpadding="4"><tr>' + "".join(cells)
+            + "</tr></table>>")

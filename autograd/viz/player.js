@@ -1,0 +1,207 @@
+// The player: each step changes only texts and data-state attributes of the drawing,
+// which was laid out once. State at step k = the drawing's start, then every step's
+// kept changes up to k, then step k's own flashes. Nothing here moves a node.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("player-data").textContent);
+  var steps = data.steps;
+  var svg = document.getElementById("drawing");
+  var viewport = document.getElementById("viewport");
+  var stage = document.getElementById("stage");
+  var slider = document.getElementById("slider");
+  var playButton = document.getElementById("play");
+  var READABLE = 12 / 14;  // drawing text is 14px: never fit below 12px on screen
+  var MOST = 1.6;          // and do not blow a tiny graph up beyond this
+
+  // The drawing as laid out: every element a step may change, and its first look.
+  var textNodes = {}, stateNodes = {}, startTexts = {}, startStates = {};
+  svg.querySelectorAll("text[id]").forEach(function (node) {
+    textNodes[node.id] = node;
+    startTexts[node.id] = node.textContent;
+  });
+  svg.querySelectorAll("[data-state]").forEach(function (node) {
+    stateNodes[node.id] = node;
+    startStates[node.id] = node.getAttribute("data-state");
+  });
+  var shownTexts = Object.assign({}, startTexts), shownStates = Object.assign({}, startStates);
+
+  // The drawing fills the stage; pan and zoom move one transform on the viewport group.
+  svg.removeAttribute("viewBox");
+  svg.setAttribute("width", "100%");
+  svg.setAttribute("height", "100%");
+  var view = { scale: 1, x: 0, y: 0 };
+
+  function applyView() {
+    viewport.setAttribute("transform",
+      "translate(" + view.x + " " + view.y + ") scale(" + view.scale + ")");
+  }
+
+  function stageSize() {
+    var box = stage.getBoundingClientRect();
+    return { width: box.width, height: box.height };
+  }
+
+  function fit() {
+    var size = stageSize(), width = data.size[0], height = data.size[1];
+    var scale = Math.min(size.width / width, size.height / height);
+    view.scale = Math.max(READABLE, Math.min(MOST, scale));
+    view.x = Math.max(0, (size.width - width * view.scale) / 2);
+    view.y = Math.max(0, (size.height - height * view.scale) / 2);
+    applyView();
+    keepInView(steps[current] && steps[current].focus);
+  }
+
+  function zoom(factor, atX, atY) {
+    var size = stageSize();
+    if (atX === undefined) { atX = size.width / 2; atY = size.height / 2; }
+    var scale = Math.max(0.2, Math.min(6, view.scale * factor));
+    view.x = atX - (atX - view.x) * (scale / view.scale);
+    view.y = atY - (atY - view.y) * (scale / view.scale);
+    view.scale = scale;
+    applyView();
+  }
+
+  function keepInView(id) {
+    var node = id && document.getElementById(id);
+    if (!node) return;
+    var box = node.getBBox(), size = stageSize(), margin = 40;
+    var left = view.x + box.x * view.scale, top = view.y + box.y * view.scale;
+    var right = left + box.width * view.scale, bottom = top + box.height * view.scale;
+    if (left < margin || right > size.width - margin) {
+      view.x += size.width / 2 - (left + right) / 2;
+    }
+    if (top < margin || bottom > size.height - margin) {
+      view.y += size.height / 2 - (top + bottom) / 2;
+    }
+    applyView();
+  }
+
+  // --- stepping ------------------------------------------------------------------------
+  var current = 0, timer = null;
+
+  function stateAt(index) {
+    var texts = Object.assign({}, startTexts), states = Object.assign({}, startStates);
+    for (var k = 0; k <= index; k++) {
+      Object.assign(texts, steps[k].texts);
+      Object.assign(states, steps[k].states);
+    }
+    Object.assign(texts, steps[index].flashTexts);
+    Object.assign(states, steps[index].flashStates);
+    return { texts: texts, states: states };
+  }
+
+  function show(index) {
+    current = Math.max(0, Math.min(steps.length - 1, index));
+    var target = stateAt(current);
+    Object.keys(target.texts).forEach(function (id) {
+      if (shownTexts[id] !== target.texts[id] && textNodes[id]) {
+        textNodes[id].textContent = target.texts[id];
+        shownTexts[id] = target.texts[id];
+      }
+    });
+    Object.keys(target.states).forEach(function (id) {
+      if (shownStates[id] !== target.states[id] && stateNodes[id]) {
+        stateNodes[id].setAttribute("data-state", target.states[id]);
+        shownStates[id] = target.states[id];
+      }
+    });
+    var step = steps[current];
+    document.getElementById("title").textContent = step.title;
+    var list = document.getElementById("lines");
+    list.textContent = "";
+    step.lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    var position = document.getElementById("position");
+    position.textContent = "step " + (current + 1) + " of " + steps.length + " \u00b7 ";
+    var phase = document.createElement("span");
+    phase.className = "phase";
+    phase.textContent = step.phase === "done" ? "done" : step.phase + " pass";
+    position.appendChild(phase);
+    slider.value = current;
+    document.body.dataset.current = current;
+    keepInView(step.focus);
+  }
+
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    playButton.textContent = "\u25b6 play";
+  }
+
+  function togglePlay() {
+    if (timer) { stop(); return; }
+    if (current === steps.length - 1) show(0);
+    playButton.textContent = "\u275a\u275a pause";
+    timer = setInterval(function () {
+      if (current >= steps.length - 1) { stop(); return; }
+      show(current + 1);
+    }, 1500);
+  }
+
+  function go(index) { stop(); show(index); }
+
+  slider.max = steps.length - 1;
+  document.getElementById("first").onclick = function () { go(0); };
+  document.getElementById("previous").onclick = function () { go(current - 1); };
+  document.getElementById("next").onclick = function () { go(current + 1); };
+  document.getElementById("last").onclick = function () { go(steps.length - 1); };
+  playButton.onclick = togglePlay;
+  slider.oninput = function () { go(parseInt(slider.value, 10)); };
+  document.getElementById("zoom-in").onclick = function () { zoom(1.25); };
+  document.getElementById("zoom-out").onclick = function () { zoom(0.8); };
+  document.getElementById("fit").onclick = fit;
+
+  document.addEventListener("keydown", function (event) {
+    if (event.target === slider && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
+      event.preventDefault();  // the slider would move too: step once, here
+    }
+    var actions = {
+      "ArrowRight": function () { go(current + 1); },
+      "ArrowLeft": function () { go(current - 1); },
+      "Home": function () { go(0); },
+      "End": function () { go(steps.length - 1); },
+      " ": togglePlay,
+      "+": function () { zoom(1.25); },
+      "=": function () { zoom(1.25); },
+      "-": function () { zoom(0.8); },
+      "0": fit
+    };
+    var action = actions[event.key];
+    if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      action();
+    }
+  });
+
+  stage.addEventListener("wheel", function (event) {
+    event.preventDefault();
+    var box = stage.getBoundingClientRect();
+    zoom(Math.exp(-event.deltaY * 0.0015), event.clientX - box.left, event.clientY - box.top);
+  }, { passive: false });
+
+  var drag = null;
+  stage.addEventListener("pointerdown", function (event) {
+    drag = { x: event.clientX, y: event.clientY, viewX: view.x, viewY: view.y };
+    stage.classList.add("dragging");
+    stage.setPointerCapture(event.pointerId);
+  });
+  stage.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    view.x = drag.viewX + event.clientX - drag.x;
+    view.y = drag.viewY + event.clientY - drag.y;
+    applyView();
+  });
+  function endDrag() { drag = null; stage.classList.remove("dragging"); }
+  stage.addEventListener("pointerup", endDrag);
+  stage.addEventListener("pointercancel", endDrag);
+  window.addEventListener("resize", fit);
+
+  // For tests and for anyone driving the page from a console.
+  window.backpropPlayer = { show: go, fit: fit, zoom: zoom, view: view,
+                            count: steps.length, current: function () { return current; } };
+  show(0);
+  fit();
+})();

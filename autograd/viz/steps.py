@@ -1,0 +1,272 @@
+"""The steps of the forward and the backward pass, in words, symbols and numbers.
+
+The backward steps are not computed here: :func:`backward_steps` runs the engine's own
+walk (``autograd.engine._gradients_as_floats``, the one ``grad()`` uses) and describes
+each node as the walk finishes it, with the local derivatives the forward pass recorded.
+Each step changes only texts and states of the drawing's elements, which are named by
+id: ``v3`` (a value's box), ``v3-data``, ``v3-grad`` (its lines), ``v3-a1`` (the edge
+from argument 1 into v3's op), ``v3-a1-slope`` and ``v3-a1-product`` (that edge's two
+lines of text).
+
+Example:
+    >>> from autograd import Value
+    >>> from autograd.viz.graph import VisibleGraph
+    >>> from autograd.viz.options import DrawOptions
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> e = a * b; e.label = "e"
+    >>> graph = VisibleGraph.of(e, DrawOptions(number_format=".4g"))
+    >>> steps = backward_steps(graph)
+    >>> steps[1].lines[0]
+    '∂e/∂a = b = -3,  so a.grad += -3 × 1 = -3'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine import Value, _gradients_as_floats, topological_order
+from .graph import VisibleGraph, format_number
+
+CHAIN_RULE = "input.grad += local derivative × upstream gradient"
+
+
+@dataclass
+class Step:
+    """One step of the player: what it says, and what it changes in the drawing."""
+
+    phase: str  # "forward", "backward" or "done"
+    title: str
+    lines: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # element id -> text, kept
+    flash_texts: dict[str, str] = field(default_factory=dict)  # shown in this step only
+    states: dict[str, str] = field(default_factory=dict)  # element id -> state, kept
+    flash_states: dict[str, str] = field(default_factory=dict)  # this step only
+    focus: str | None = None  # the element to keep in view
+
+    def as_json(self) -> dict[str, Any]:
+        return {"phase": self.phase, "title": self.title, "lines": self.lines,
+                "texts": self.texts, "flashTexts": self.flash_texts,
+                "states": self.states, "flashStates": self.flash_states,
+                "focus": self.focus}
+
+
+@dataclass
+class InitialState:
+    """The drawing before the first step: every text and state element's start."""
+
+    texts: dict[str, str]
+    states: dict[str, str]
+
+
+def edge_id(graph: VisibleGraph, node: Value, position: int) -> str:
+    return f"{graph.ids[node]}-a{position}"
+
+
+def initial_state(graph: VisibleGraph, forward: bool) -> InitialState:
+    spec = graph.options.number_format
+    texts, states = {}, {}
+    for node in graph.nodes:
+        vid = graph.ids[node]
+        unknown = forward and not node.is_leaf
+        texts[f"{vid}-data"] = "data ?" if unknown else f"data {format_number(node.data, spec)}"
+        start = _start_gradient(node)
+        texts[f"{vid}-grad"] = f"grad {format_number(start, spec)}" if start else "grad"
+        states[vid] = "unknown" if unknown else "known"
+        for position in graph.shown[node]:
+            eid = edge_id(graph, node, position)
+            texts[f"{eid}-slope"] = texts[f"{eid}-product"] = ""
+            states[eid] = "idle"
+    return InitialState(texts, states)
+
+
+def _start_gradient(node: Value) -> float:
+    """What backward() starts from: a leaf keeps its gradient, an interior node has 0."""
+    return float(getattr(node.grad, "data", node.grad)) if node.is_leaf else 0.0
+
+
+# --- forward ----------------------------------------------------------------------------
+
+
+def forward_steps(graph: VisibleGraph) -> list[Step]:
+    """Step 0 names the given values; then each computed value appears, in order."""
+    spec = graph.options.number_format
+    leaves = [graph.name(n) for n in graph.nodes if n.is_leaf]
+    first = Step("forward", "Forward pass: start from the given values",
+                 [f"Inputs and parameters are given: {_few(leaves)}.",
+                  "Each next step computes one value from its inputs, in topological order "
+                  "(every value after the values it uses)."])
+    steps = [first]
+    for node in graph.nodes:
+        if node.is_leaf:
+            continue
+        vid = graph.ids[node]
+        arguments = [graph.name(p) for p in node.parents]
+        numbers = [_operand(format_number(p.data, spec)) for p in node.parents]
+        symbolic = node.primitive.formula(arguments)
+        numeric = node.primitive.formula(numbers)
+        result = format_number(node.data, spec)
+        step = Step("forward", f"Forward: {graph.name(node)} = {symbolic}",
+                    [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric,
+                                           result]))],
+                    texts={f"{vid}-data": f"data {result}"}, states={vid: "known"},
+                    flash_states={vid: "current"}, focus=vid)
+        for position in graph.shown[node]:
+            step.flash_states[edge_id(graph, node, position)] = "flow"
+        steps.append(step)
+    return steps
+
+
+# --- backward ---------------------------------------------------------------------------
+
+
+def backward_steps(graph: VisibleGraph) -> list[Step]:
+    """The seed, one step per node as the engine's walk finishes it, and the end."""
+    root, spec = graph.root, graph.options.number_format
+    order = topological_order(root)
+    gradients = {n: _start_gradient(n) for n in order if n.is_leaf and _start_gradient(n)}
+    gradients[root] = gradients.get(root, 0.0) + 1.0
+    name = graph.name(root)
+    seed = Step("backward", f"Backward pass: start at the output, {name}.grad = 1",
+                [f"∂{name}/∂{name} = 1: nudging {name} by a little changes {name} by "
+                 "exactly that much.",
+                 f"Now each value, from the output back, passes its gradient to its "
+                 f"inputs by the chain rule: {CHAIN_RULE}."],
+                texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
+                flash_states={graph.ids[root]: "current"}, focus=graph.ids[root])
+    steps = [seed]
+    shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
+
+    def describe(node: Value) -> None:
+        step = _push_step(graph, node, gradients, shown_so_far)
+        if node in graph.shown:
+            steps.append(step)
+
+    _gradients_as_floats(order, gradients, after_node=describe)
+    steps.append(_done_step(graph, gradients))
+    return steps
+
+
+def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
+               shown_so_far: dict[Value, float]) -> Step:
+    """``node`` has just pushed its gradient: say how, edge by edge."""
+    spec = graph.options.number_format
+    upstream = gradients[node]
+    name, vid = graph.name(node), graph.ids.get(node, "")
+    step = Step("backward", f"{name} passes its gradient {format_number(upstream, spec)} "
+                            f"back through {node._op} to its inputs",
+                flash_states={vid: "current"}, focus=vid)
+    terms: dict[Value, list[str]] = {}
+    for position, (parent, slope) in enumerate(zip(node.parents, node.local_derivatives)):
+        contribution = slope * upstream
+        terms.setdefault(parent, []).append(_operand(format_number(contribution, spec)))
+        if node in graph.shown and position in graph.shown[node]:
+            _describe_edge(graph, step, node, position, upstream, contribution)
+    for parent, added in terms.items():
+        before = shown_so_far.get(parent)
+        total = gradients[parent]
+        shown_so_far[parent] = total
+        if parent not in graph.ids:
+            continue
+        pid = graph.ids[parent]
+        sum_text = _sum_text(before, added, total, spec)
+        step.texts[f"{pid}-grad"] = f"grad {format_number(total, spec)}"
+        step.flash_texts[f"{pid}-grad"] = f"grad {sum_text}"
+        step.flash_states[pid] = "receiving"
+        if before is not None:
+            step.lines.append(f"{graph.name(parent)} is reached again, so the contributions "
+                              f"add up: {graph.name(parent)}.grad = {sum_text}")
+    hidden = graph.hidden_count(node) if node in graph.shown else 0
+    if hidden:
+        step.lines.append(f"(and the same for the {hidden} inputs not drawn)")
+    return step
+
+
+def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
+                   upstream: float, contribution: float) -> None:
+    spec = graph.options.number_format
+    parent = node.parents[position]
+    slope = node.local_derivatives[position]
+    derivative = f"∂{graph.name(node)}/∂{graph.name(parent)}"
+    slope_text = f"{derivative} = {rule_text(graph, node, position)}"
+    product = (f"{_operand(format_number(slope, spec))} × "
+               f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}")
+    eid = edge_id(graph, node, position)
+    step.texts[f"{eid}-slope"] = slope_text
+    step.texts[f"{eid}-product"] = product
+    is_zero = slope == 0
+    step.states[eid] = "dead" if is_zero else "done"
+    step.flash_states[eid] = "dead-now" if is_zero else "active"
+    line = f"{slope_text},  so {graph.name(parent)}.grad += {product}"
+    if is_zero:
+        note = node.primitive.zero_slope_note or "this input has no effect on " \
+                                                  f"{graph.name(node)} here"
+        line += f"  (slope 0: {note})"
+    step.lines.append(line)
+
+
+def rule_text(graph: VisibleGraph, node: Value, position: int) -> str:
+    """``rule = rule with numbers = slope``, e.g. ``1 - o^2 = 1 - 0.7071^2 = 0.5``."""
+    spec = graph.options.number_format
+    template = node.primitive.slope_template(position, len(node.parents))
+    names = {str(i): graph.name(p) if p in graph.names else f"x{i}"
+             for i, p in enumerate(node.parents)}
+    names["out"] = graph.name(node)
+    numbers = {str(i): format_number(p.data, spec) for i, p in enumerate(node.parents)}
+    numbers["out"] = format_number(node.data, spec)
+    symbolic = _fill(template, names, alone=template.startswith("{") and template.endswith("}"))
+    numeric = _fill(template, numbers, alone=False)
+    slope = format_number(node.local_derivatives[position], spec)
+    return " = ".join(_distinct([symbolic, numeric, slope]))
+
+
+def _fill(template: str, words: dict[str, str], alone: bool) -> str:
+    # A placeholder that is the whole formula takes its word as it is; inside a formula
+    # a negative number gets parentheses: 1 - (-0.5)^2, not 1 - -0.5^2.
+    whole = re.fullmatch(r"\{(\w+)\}", template)
+    if whole:
+        return words[whole.group(1)]
+    return re.sub(r"\{(\w+)\}", lambda m: _operand(words[m.group(1)]), template)
+
+
+_SCIENTIFIC = re.compile(r"\d(\.\d*)?e[+-]?\d+$")
+
+
+def _operand(text: str) -> str:
+    """A number ready to sit inside a formula: -3 becomes (-3), 1e-05 becomes (1e-05)."""
+    return f"({text})" if text.startswith("-") or _SCIENTIFIC.search(text) else text
+
+
+def _sum_text(before: float | None, added: list[str], total: float, spec: str) -> str:
+    terms = ([format_number(before, spec)] if before is not None else []) + added
+    result = format_number(total, spec)
+    if len(terms) == 1:
+        return result
+    return f"{' + '.join(terms)} = {result}"
+
+
+def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
+    spec = graph.options.number_format
+    leaves = [n for n in graph.nodes if n.is_leaf]
+    lines = [f"{graph.name(n)}.grad = {format_number(gradients.get(n, 0.0), spec)}"
+             for n in leaves[:12]]
+    if len(leaves) > 12:
+        lines.append(f"... and {len(leaves) - 12} more inputs")
+    states = {graph.ids[n]: "final" for n in graph.nodes}
+    return Step("done", "Done: every gradient is final, the same numbers backward() "
+                        "leaves in .grad", lines, states=states)
+
+
+def _distinct(parts: list[str]) -> list[str]:
+    """Drop a part equal to the one before it: ``1 = 1 = 1`` reads ``1``."""
+    kept: list[str] = []
+    for part in parts:
+        if not kept or kept[-1].split(" = ")[-1] != part:
+            kept.append(part)
+    return kept
+
+
+def _few(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
