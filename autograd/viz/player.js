@@ -73,7 +73,16 @@
     if (top < margin || bottom > size.height - margin) {
       view.y += size.height / 2 - (top + bottom) / 2;
     }
+    // Centre the node, but do not pull the drawing's edge into the stage for it.
+    view.x = clamp(view.x, size.width - data.size[0] * view.scale, 0);
+    view.y = clamp(view.y, size.height - data.size[1] * view.scale, 0);
     applyView();
+  }
+
+  function clamp(offset, low, high) {
+    // A drawing larger than the stage keeps it filled; a smaller one stays centred.
+    if (low > high) return (low + high) / 2;
+    return Math.max(low, Math.min(high, offset));
   }
 
   // --- stepping ------------------------------------------------------------------------

@@ -31,14 +31,15 @@ from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml
 from .options import DrawOptions, parameter_names
 from .render import layout, write_atomically
-from .steps import InitialState, Step, backward_steps, edge_id, forward_steps, initial_state
+from .steps import (EDGE_LINES, InitialState, Step, backward_steps, edge_id, forward_steps,
+                    initial_state)
 
 FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on screen
 LINE_HEIGHT = 18
-CHAR_WIDTH = 0.62 * FONT_SIZE  # a monospace font: every character as wide (a bit spare)
-PAD_X, PAD_Y = 10, 6
+CHAR_WIDTH = 0.61 * FONT_SIZE  # a monospace font: every character as wide (0.6 em, and a little spare)
+PAD_X, PAD_Y = 8, 6
 OP_DIAMETER = 40
-MARGIN = 16
+MARGIN = 8
 POINTS_PER_INCH = 72
 
 
@@ -128,7 +129,7 @@ class Player:
             "/*SCRIPT*/": files.joinpath("player.js").read_text(encoding="utf-8"),
         }
         for marker, text in parts.items():  # markers, not str.format: CSS and JS use { }
-            page = page.replace(marker, text, 1)
+            page = page.replace(marker, text)
         return page
 
     def save_html(self, path: str | Path, title: str | None = None) -> Path:
@@ -233,7 +234,7 @@ def _value_size(graph: VisibleGraph, node: Value, longest: Mapping[str, float]) 
 def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
     """DOT for layout only: fixed-size empty boxes and label-sized edge labels."""
     inches = POINTS_PER_INCH
-    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.25; ranksep=0.3; "
+    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.12; "
              'node [label="" fixedsize=true]; edge [arrowsize=0.8];']
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
@@ -268,11 +269,11 @@ def _layout_edges(graph: VisibleGraph, node: Value, longest: Mapping[str, float]
     lines = [f'{vid}_op -> {vid} [id="{vid}-out"];']
     for position in graph.layout_order(node):
         eid = edge_id(graph, node, position)
-        width = max(longest.get(f"{eid}-slope", 0.0), longest.get(f"{eid}-product", 0.0))
+        width = max(longest.get(f"{eid}-{line}", 0.0) for line in EDGE_LINES)
         label = ""
         if width:
             label = (f' label=<<table fixedsize="true" width="{width + 6:.0f}" '
-                     f'height="{2 * LINE_HEIGHT + 4}" border="0" cellpadding="0" '
+                     f'height="{len(EDGE_LINES) * LINE_HEIGHT + 4}" border="0" cellpadding="0" '
                      'cellspacing="0"><tr><td></td></tr></table>>')
         lines.append(f'{graph.ids[node.parents[position]]} -> {vid}_op [id="{eid}"{label}];')
     hidden = graph.hidden_count(node)
@@ -391,10 +392,10 @@ def _edge_svg(edge: _Edge, texts: Mapping[str, str], states: Mapping[str, str]) 
         parts.append(_arrowhead(edge.points[-1], edge.head))
     if edge.label_at is not None:
         lx, ly = edge.label_at
-        for row, kind in enumerate(("slope", "product")):
+        for row, kind in enumerate(EDGE_LINES):
             element = f"{edge.id}-{kind}"
             parts.append(f'<text id="{element}" class="{kind}" x="{lx:.1f}" '
-                         f'y="{ly + (row - 0.25) * LINE_HEIGHT:.1f}" text-anchor="middle">'
+                         f'y="{ly + (row - 0.75) * LINE_HEIGHT:.1f}" text-anchor="middle">'
                          f"{escape_xml(texts.get(element, ''))}</text>")
     parts.append("</g>")
     return "".join(parts)

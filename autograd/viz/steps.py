@@ -5,8 +5,8 @@ walk (``autograd.engine._gradients_as_floats``, the one ``grad()`` uses) and des
 each node as the walk finishes it, with the local derivatives the forward pass recorded.
 Each step changes only texts and states of the drawing's elements, which are named by
 id: ``v3`` (a value's box), ``v3-data``, ``v3-grad`` (its lines), ``v3-a1`` (the edge
-from argument 1 into v3's op), ``v3-a1-slope`` and ``v3-a1-product`` (that edge's two
-lines of text).
+from argument 1 into v3's op), ``v3-a1-rule``, ``v3-a1-value`` and ``v3-a1-product``
+(that edge's three lines of text).
 
 Example:
     >>> from autograd import Value
@@ -30,6 +30,7 @@ from ..engine import Value, _gradients_as_floats, topological_order
 from .graph import VisibleGraph, format_number
 
 CHAIN_RULE = "input.grad += local derivative × upstream gradient"
+EDGE_LINES = ("rule", "value", "product")  # the texts on an edge, top to bottom
 
 
 @dataclass
@@ -76,7 +77,8 @@ def initial_state(graph: VisibleGraph, forward: bool) -> InitialState:
         states[vid] = "unknown" if unknown else "known"
         for position in graph.shown[node]:
             eid = edge_id(graph, node, position)
-            texts[f"{eid}-slope"] = texts[f"{eid}-product"] = ""
+            for line in EDGE_LINES:
+                texts[f"{eid}-{line}"] = ""
             states[eid] = "idle"
     return InitialState(texts, states)
 
@@ -102,7 +104,7 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
         if node.is_leaf:
             continue
         vid = graph.ids[node]
-        arguments = [graph.name(p) for p in node.parents]
+        arguments = [symbol(graph, p) for p in node.parents]
         numbers = [_operand(format_number(p.data, spec)) for p in node.parents]
         symbolic = node.primitive.formula(arguments)
         numeric = node.primitive.formula(numbers)
@@ -139,9 +141,10 @@ def backward_steps(graph: VisibleGraph) -> list[Step]:
     shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
 
     def describe(node: Value) -> None:
-        step = _push_step(graph, node, gradients, shown_so_far)
-        if node in graph.shown:
-            steps.append(step)
+        if node in graph.ids:
+            steps.append(_push_step(graph, node, gradients, shown_so_far))
+        else:  # inside a collapsed part of the drawing: nothing to show, but keep count
+            shown_so_far.update((parent, gradients[parent]) for parent in node.parents)
 
     _gradients_as_floats(order, gradients, after_node=describe)
     steps.append(_done_step(graph, gradients))
@@ -153,7 +156,7 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     """``node`` has just pushed its gradient: say how, edge by edge."""
     spec = graph.options.number_format
     upstream = gradients[node]
-    name, vid = graph.name(node), graph.ids.get(node, "")
+    name, vid = graph.name(node), graph.ids[node]
     step = Step("backward", f"{name} passes its gradient {format_number(upstream, spec)} "
                             f"back through {node._op} to its inputs",
                 flash_states={vid: "current"}, focus=vid)
@@ -161,7 +164,7 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     for position, (parent, slope) in enumerate(zip(node.parents, node.local_derivatives)):
         contribution = slope * upstream
         terms.setdefault(parent, []).append(_operand(format_number(contribution, spec)))
-        if node in graph.shown and position in graph.shown[node]:
+        if position in graph.shown[node]:
             _describe_edge(graph, step, node, position, upstream, contribution)
     for parent, added in terms.items():
         before = shown_so_far.get(parent)
@@ -176,8 +179,8 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
         step.flash_states[pid] = "receiving"
         if before is not None:
             step.lines.append(f"{graph.name(parent)} is reached again, so the contributions "
-                              f"add up: {graph.name(parent)}.grad = {sum_text}")
-    hidden = graph.hidden_count(node) if node in graph.shown else 0
+                              f"add up: {symbol(graph, parent)}.grad = {sum_text}")
+    hidden = graph.hidden_count(node)
     if hidden:
         step.lines.append(f"(and the same for the {hidden} inputs not drawn)")
     return step
@@ -188,40 +191,48 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
     spec = graph.options.number_format
     parent = node.parents[position]
     slope = node.local_derivatives[position]
-    derivative = f"∂{graph.name(node)}/∂{graph.name(parent)}"
-    slope_text = f"{derivative} = {rule_text(graph, node, position)}"
+    rule, *worked = rule_text(graph, node, position)
+    derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent)} = {rule}"
     product = (f"{_operand(format_number(slope, spec))} × "
                f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}")
     eid = edge_id(graph, node, position)
-    step.texts[f"{eid}-slope"] = slope_text
-    step.texts[f"{eid}-product"] = product
+    # Three short lines on the edge, so the drawing stays narrow: the rule, the rule
+    # with numbers, and the product with the upstream gradient.
+    lines = [derivative, "= " + " = ".join(worked), product] if worked else \
+        [derivative, product, ""]  # no blank line between the rule and the product
+    step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
     is_zero = slope == 0
     step.states[eid] = "dead" if is_zero else "done"
     step.flash_states[eid] = "dead-now" if is_zero else "active"
-    line = f"{slope_text},  so {graph.name(parent)}.grad += {product}"
+    line = f"{' = '.join([derivative, *worked])},  so {symbol(graph, parent)}.grad += {product}"
     if is_zero:
-        note = node.primitive.zero_slope_note or "this input has no effect on " \
-                                                  f"{graph.name(node)} here"
+        note = node.primitive.zero_slope_note or \
+            f"this input has no effect on {graph.name(node)} here"
         line += f"  (slope 0: {note})"
     step.lines.append(line)
 
 
-def rule_text(graph: VisibleGraph, node: Value, position: int) -> str:
-    """``rule = rule with numbers = slope``, e.g. ``1 - o^2 = 1 - 0.7071^2 = 0.5``."""
+def rule_text(graph: VisibleGraph, node: Value, position: int) -> list[str]:
+    """The local derivative as [rule, rule with numbers, slope], equal parts dropped:
+    ``["1 - o^2", "1 - 0.7071^2", "0.5"]``, or ``["b", "-3"]`` for d(a*b)/da."""
     spec = graph.options.number_format
     template = node.primitive.slope_template(position, len(node.parents))
-    names = {str(i): graph.name(p) if p in graph.names else f"x{i}"
+    names = {str(i): symbol(graph, p) if p in graph.names else f"x{i}"
              for i, p in enumerate(node.parents)}
-    names["out"] = graph.name(node)
+    names["out"] = symbol(graph, node)
     numbers = {str(i): format_number(p.data, spec) for i, p in enumerate(node.parents)}
     numbers["out"] = format_number(node.data, spec)
-    symbolic = _fill(template, names, alone=template.startswith("{") and template.endswith("}"))
-    numeric = _fill(template, numbers, alone=False)
     slope = format_number(node.local_derivatives[position], spec)
-    return " = ".join(_distinct([symbolic, numeric, slope]))
+    return _distinct([_fill(template, names), _fill(template, numbers), slope])
 
 
-def _fill(template: str, words: dict[str, str], alone: bool) -> str:
+def symbol(graph: VisibleGraph, node: Value) -> str:
+    """A value's name as it sits in a formula: ``(a+b)`` in parentheses, ``w.1`` as is."""
+    name = graph.name(node)
+    return name if re.fullmatch(r"[\w.']+", name) else f"({name})"
+
+
+def _fill(template: str, words: dict[str, str]) -> str:
     # A placeholder that is the whole formula takes its word as it is; inside a formula
     # a negative number gets parentheses: 1 - (-0.5)^2, not 1 - -0.5^2.
     whole = re.fullmatch(r"\{(\w+)\}", template)
@@ -249,7 +260,7 @@ def _sum_text(before: float | None, added: list[str], total: float, spec: str) -
 def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     spec = graph.options.number_format
     leaves = [n for n in graph.nodes if n.is_leaf]
-    lines = [f"{graph.name(n)}.grad = {format_number(gradients.get(n, 0.0), spec)}"
+    lines = [f"{symbol(graph, n)}.grad = {format_number(gradients.get(n, 0.0), spec)}"
              for n in leaves[:12]]
     if len(leaves) > 12:
         lines.append(f"... and {len(leaves) - 12} more inputs")
@@ -262,7 +273,7 @@ def _distinct(parts: list[str]) -> list[str]:
     """Drop a part equal to the one before it: ``1 = 1 = 1`` reads ``1``."""
     kept: list[str] = []
     for part in parts:
-        if not kept or kept[-1].split(" = ")[-1] != part:
+        if not kept or kept[-1] != part:
             kept.append(part)
     return kept
 
