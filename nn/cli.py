@@ -6,8 +6,10 @@
 
 It writes to the output folder: the model (model.json), the per-epoch history
 (history.json), the loss curve (loss.png), the decision boundary
-(decision_boundary.png) and, when Graphviz can render, the graph of one example's
-forward pass (forward_graph.svg).
+(decision_boundary.png) and, when Graphviz can render, a step-by-step player of
+backpropagation through one trained neuron (backward_neuron.html) and the graph of one
+example's forward pass through the whole model (forward_graph.svg, long sums collapsed
+unless --full-graph).
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from autograd import Value
+from autograd import Value, weighted_sum
 
 from . import data
-from .modules import ACTIVATIONS, MLP
+from .modules import ACTIVATIONS, MLP, Neuron
 from .optim import SGD, Adam, LinearLR, StepLR
 from .train import evaluate, fit
 
 CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "blobs")
 BINARY_SETS = ("moons", "circles", "xor")
+PLAYER_FILE = "backward_neuron.html"
+GRAPH_FILE = "forward_graph.svg"
+FULL_GRAPH_MAX_NODES = 20_000  # --full-graph: far above any demo model, still a guard
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--output", type=Path, default=Path("nn-demo-output"),
                        help="folder to write the model and the pictures to")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    group.add_argument("--no-player", action="store_true",
+                       help=f"do not write {PLAYER_FILE}, the step-by-step player of the "
+                            "forward and backward pass through one trained neuron")
+    group.add_argument("--full-graph", action="store_true",
+                       help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
+                            "shows its first inputs and a '... N more inputs' box, so the "
+                            "graph fits on a screen or two)")
     return parser
 
 
@@ -104,8 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary += f", validation accuracy {history.val_accuracy[-1]:.1%} " \
                    f"({len(X_val)} fresh points)"
     print(summary)
-    written = _write_outputs(args.output, model, history, X, y)
+    written = _write_outputs(args, model, history, X, y)
     print("wrote " + ", ".join(str(p) for p in written))
+    _print_what_to_open(written)
     return 0
 
 
@@ -135,38 +148,130 @@ def _optimizer(args: argparse.Namespace, model: MLP) -> tuple:
     return optimizer, None
 
 
-def _write_outputs(folder: Path, model: MLP, history, X, y) -> list[Path]:
+def _write_outputs(args: argparse.Namespace, model: MLP, history, X, y) -> list[Path]:
+    """Write the model, history and pictures; return the paths actually written."""
     from .plots import plot_decision_boundary, plot_history
 
+    folder = args.output
     written = [folder / "model.json", folder / "history.json", folder / "loss.png",
                folder / "decision_boundary.png"]
     model.save(written[0])
     written[1].write_text(json.dumps(history.as_dict(), indent=1))
     plot_history(history, written[2])
     plot_decision_boundary(model, X, y, written[3], title=f"{model}")
-    graph = _draw_forward_graph(folder, model, X[0])
-    return written + ([graph] if graph else [])
+    if not args.no_player:
+        written.append(_draw_neuron_player(folder / PLAYER_FILE, model, X[0]))
+    written.append(_draw_forward_graph(folder / GRAPH_FILE, model, X[0], args.full_graph))
+    return [path for path in written if path is not None]
 
 
-def _draw_forward_graph(folder: Path, model: MLP, example: list[float]) -> Path | None:
-    """The graph of one example's forward pass, as SVG, if drawing is available."""
+# What each file shows, for the "open next" list; the player first: it teaches the most.
+WHAT_TO_OPEN = {
+    PLAYER_FILE: "backpropagation step by step through one trained neuron "
+                 "(open in a browser, press → or Space)",
+    GRAPH_FILE: "one example's forward pass through the whole model, grouped by neuron, "
+                "with each value's gradient",
+    "decision_boundary.png": "what the trained model predicts over the plane",
+    "loss.png": "loss and accuracy per epoch",
+}
+
+
+def _print_what_to_open(written: list[Path]) -> None:
+    """Say which pictures to look at, in the order that explains the most first."""
+    by_name = {path.name: path for path in written}
+    lines = [(str(by_name[name]), what) for name, what in WHAT_TO_OPEN.items()
+             if name in by_name]
+    width = max(len(path) for path, _ in lines)
+    print("open next:")
+    for path, what in lines:
+        print(f"  {path:<{width}}  {what}")
+
+
+def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | None:
+    """A player of one first-layer neuron on ``example``, as an offline HTML page.
+
+    The graph is built afresh from copies of the neuron's numbers, with short names
+    (x0, w0, b, n, o), so the model's parameters and their ``.grad`` stay untouched and
+    the page has a handful of values a student can follow.
+    """
     try:
-        from autograd.viz import draw_dot, render_svg
-    except ImportError:
-        return None
+        from autograd.viz import draw_backward
+    except ImportError as error:
+        return _skipped("the backpropagation player", error)
+    index, neuron = _active_neuron(model, example)
+    output, params = _neuron_graph(neuron, example)
+    try:
+        player = draw_backward(output, params=params)
+    except RuntimeError as error:  # no Graphviz renderer: say so, keep the rest
+        return _skipped("the backpropagation player", error)
+    title = (f"Backpropagation through neuron {index} of the first layer, "
+             f"on training example 0 (x0={example[0]:.4g}, x1={example[1]:.4g})")
+    return player.save_html(path, title=title)
+
+
+def _active_neuron(model: MLP, example: list[float]) -> tuple[int, Neuron]:
+    """The first first-layer neuron whose pre-activation on ``example`` is positive.
+
+    An active ReLU passes its gradient on, so the player shows every edge carrying one;
+    when none is active, the first neuron (the player then says the ReLU is off).
+    """
+    neurons = model.layers[0].neurons
+    for index, neuron in enumerate(neurons):
+        pre_activation = neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example))
+        if pre_activation > 0:
+            return index, neuron
+    return 0, neurons[0]
+
+
+def _neuron_graph(neuron: Neuron, example: list[float]) -> tuple[Value, dict[str, Value]]:
+    """``o = activation(n)``, ``n = w0*x0 + w1*x1 + b``, from copies of the numbers."""
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(example)]
+    weights = [Value(w.data, label=f"w{i}") for i, w in enumerate(neuron.w)]
+    bias = Value(neuron.b.data, label="b")
+    n = weighted_sum(weights, inputs, bias)
+    n.label = "n"
+    o = ACTIVATIONS[neuron.activation](n)
+    o.label = "o"
+    params = {w.label: w for w in weights} | {"b": bias}
+    return o, params
+
+
+def _draw_forward_graph(path: Path, model: MLP, example: list[float],
+                        full: bool) -> Path | None:
+    """The graph of one example's forward pass, as SVG, if drawing is available.
+
+    Collapsed by default (each long sum shows a few inputs and "... N more inputs"),
+    so a 2-16-16-1 model reads on a screen or two; ``full`` draws every edge.
+    """
+    try:
+        from autograd.viz import GraphTooLargeError, draw_dot, render_svg
+    except ImportError as error:
+        return _skipped("the graph drawing", error)
     output = model([Value(x, label=f"x{i}") for i, x in enumerate(example)])
-    root = output if not isinstance(output, list) else output[0]
+    if isinstance(output, list):  # several classes: draw the first class's score
+        root, root.label = output[0], "score0"
+    else:
+        root, root.label = output, "score"
+    size = {"collapse_after": None, "max_nodes": FULL_GRAPH_MAX_NODES} if full else {}
+    # backward() fills the .grad the drawing shows; the model's own .grad (the last
+    # training step's) is put back afterwards, so drawing changes nothing.
+    saved = [p.grad for p in model.parameters()]
     root.backward()
-    path = folder / "forward_graph.svg"
     try:
-        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
-                            collapse_after=None, max_nodes=5000), path)
-    except RuntimeError as error:  # no renderer: say so, keep the rest of the demo
-        print(f"note: skipped the graph drawing: {error}", file=sys.stderr)
-        return None
+        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron", **size),
+                   path)
+    except (RuntimeError, GraphTooLargeError) as error:  # no renderer, or too large
+        return _skipped("the graph drawing", error)
     finally:
-        model.zero_grad()
+        for p, grad in zip(model.parameters(), saved):
+            p.grad = grad
     return path
+
+
+def _skipped(what: str, error: Exception) -> None:
+    """Drawing is optional: say why it was skipped and let the demo carry on."""
+    print(f"note: skipped {what}: {error}", file=sys.stderr)
+    return None
 
 
 def _number_type(kind: type, what: str, accept, requirement: str):

@@ -42,7 +42,7 @@ COLOURS = {
     "muted": "#777777",
 }
 
-FONT = "Helvetica,Arial,sans-serif"
+FONT = "Helvetica"  # Graphviz knows its metrics; browsers fall back to a sans-serif
 ROLE_STYLE = {  # fill, border, border width
     "input": (COLOURS["input"], COLOURS["border"], "1"),
     "parameter": (COLOURS["parameter"], COLOURS["parameter-border"], "1.5"),
