@@ -159,18 +159,19 @@ def _write_outputs(args: argparse.Namespace, model: MLP, history, X, y) -> list[
     written[1].write_text(json.dumps(history.as_dict(), indent=1))
     plot_history(history, written[2])
     plot_decision_boundary(model, X, y, written[3], title=f"{model}")
-    if not args.no_player:
-        written.append(_draw_neuron_player(folder / PLAYER_FILE, model, X[0]))
-    written.append(_draw_forward_graph(folder / GRAPH_FILE, model, X[0], args.full_graph))
-    return [path for path in written if path is not None]
+    # Both drawings use training example 0, so their numbers can be compared.
+    drawings = [None if args.no_player else
+                _draw_neuron_player(folder / PLAYER_FILE, model, X[0]),
+                _draw_forward_graph(folder / GRAPH_FILE, model, X[0], args.full_graph)]
+    return written + [path for path in drawings if path is not None]
 
 
 # What each file shows, for the "open next" list; the player first: it teaches the most.
 WHAT_TO_OPEN = {
     PLAYER_FILE: "backpropagation step by step through one trained neuron "
                  "(open in a browser, press → or Space)",
-    GRAPH_FILE: "one example's forward pass through the whole model, grouped by neuron, "
-                "with each value's gradient",
+    GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
+                "neuron, with each value's gradient",
     "decision_boundary.png": "what the trained model predicts over the plane",
     "loss.png": "loss and accuracy per epoch",
 }
@@ -204,8 +205,10 @@ def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | 
         player = draw_backward(output, params=params)
     except RuntimeError as error:  # no Graphviz renderer: say so, keep the rest
         return _skipped("the backpropagation player", error)
-    title = (f"Backpropagation through neuron {index} of the first layer, "
-             f"on training example 0 (x0={example[0]:.4g}, x1={example[1]:.4g})")
+    # The forward graph's cluster name, so the two pictures can be matched up.
+    terms = " + ".join(f"w{i}·x{i}" for i in range(len(neuron.w)))
+    title = (f"Neuron layers.0.neurons.{index} on training example 0: "
+             f"n = {terms} + b, o = {neuron.activation}(n); grad = ∂o/∂value")
     return player.save_html(path, title=title)
 
 

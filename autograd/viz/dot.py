@@ -101,7 +101,7 @@ def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digrap
                            edge_attr={"color": "#444444", "arrowsize": "0.8"})
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
-    for node in graph.nodes:
+    for node in graph.declaration_order():
         if node not in clustered:
             _add_value_and_op(dot, graph, node, highlight)
     for key, members in clusters.items():

@@ -36,6 +36,7 @@ class VisibleGraph:
     shown: dict[Value, list[int]]  # for each value, the argument positions drawn
     names: dict[Value, str]  # the name a person reads: label, parameter name or v<k>
     ids: dict[Value, str]  # the element id: "v<k>" by topological position
+    full_names: dict[Value, str]  # names as given, also for values inside a group
     params: Mapping[Value, str]
     options: DrawOptions
 
@@ -52,7 +53,17 @@ class VisibleGraph:
         for node in nodes:
             given = node.label or params.get(node, "")
             names[node] = visible_text(given) if given else ids[node]
-        return cls(root, nodes, shown, names, ids, params, options)
+        graph = cls(root, nodes, shown, names, ids, dict(names), params, options)
+        graph._shorten_names_inside_groups()
+        return graph
+
+    def _shorten_names_inside_groups(self) -> None:
+        # Inside the box of group "layers.0.neurons.1", a weight reads "w.0", not
+        # "layers.0.neurons.1.w.0": the group's label already says the rest.
+        for node in self.nodes:
+            key = self.group_of(node)
+            if key and self.names[node].startswith(key + "."):
+                self.names[node] = self.names[node][len(key) + 1:]
 
     def name(self, node: Value) -> str:
         return self.names[node]
@@ -87,11 +98,21 @@ class VisibleGraph:
     def clusters(self) -> dict[str, list[Value]]:
         """The groups in natural order ("layers.2" before "layers.10"), with members."""
         groups: dict[str, list[Value]] = {}
-        for node in self.nodes:
+        for node in self.declaration_order():
             key = self.group_of(node)
             if key is not None:
                 groups.setdefault(key, []).append(node)
         return dict(sorted(groups.items(), key=lambda item: natural_key(item[0])))
+
+    def declaration_order(self) -> list[Value]:
+        """The shown values in the order to hand them to Graphviz: each value's inputs
+        right before it, in layout order, so a neuron's weights come out w0, w1, ..."""
+        order: dict[Value, None] = {}
+        for node in self.nodes:
+            for i in self.layout_order(node):
+                order.setdefault(node.parents[i], None)
+            order.setdefault(node, None)
+        return list(order)
 
     def layout_order(self, node: Value) -> list[int]:
         """The shown argument positions in the order to lay them out (top to bottom).

@@ -61,22 +61,39 @@
     applyView();
   }
 
-  function keepInView(id) {
-    var node = id && document.getElementById(id);
-    if (!node) return;
-    var box = node.getBBox(), size = stageSize(), margin = 40;
-    var left = view.x + box.x * view.scale, top = view.y + box.y * view.scale;
-    var right = left + box.width * view.scale, bottom = top + box.height * view.scale;
-    if (left < margin || right > size.width - margin) {
-      view.x += size.width / 2 - (left + right) / 2;
-    }
-    if (top < margin || bottom > size.height - margin) {
-      view.y += size.height / 2 - (top + bottom) / 2;
-    }
-    // Centre the node, but do not pull the drawing's edge into the stage for it.
+  // Bring the step's actors into view: the acting value and its inputs if they fit,
+  // else the acting value, centred. Moves the camera only when something is cut off.
+  function keepInView(ids) {
+    var boxes = (ids || []).map(function (id) { return document.getElementById(id); })
+      .filter(Boolean).map(function (node) { return node.getBBox(); });
+    if (!boxes.length) return;
+    var size = stageSize(), margin = 30;
+    var all = union(boxes);
+    var target = (all.width * view.scale <= size.width - 2 * margin &&
+                  all.height * view.scale <= size.height - 2 * margin) ? all : boxes[0];
+    view.x = shift(view.x, target.x, target.width, size.width, margin);
+    view.y = shift(view.y, target.y, target.height, size.height, margin);
     view.x = clamp(view.x, size.width - data.size[0] * view.scale, 0);
     view.y = clamp(view.y, size.height - data.size[1] * view.scale, 0);
     applyView();
+  }
+
+  function union(boxes) {
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    boxes.forEach(function (b) {
+      left = Math.min(left, b.x); top = Math.min(top, b.y);
+      right = Math.max(right, b.x + b.width); bottom = Math.max(bottom, b.y + b.height);
+    });
+    return { x: left, y: top, width: right - left, height: bottom - top };
+  }
+
+  function shift(offset, start, length, room, margin) {
+    // The smallest move that shows [start, start + length] inside the room, or centre it.
+    var low = offset + start * view.scale, high = low + length * view.scale;
+    if (high - low > room - 2 * margin) return offset + room / 2 - (low + high) / 2;
+    if (low < margin) return offset + margin - low;
+    if (high > room - margin) return offset - (high - (room - margin));
+    return offset;
   }
 
   function clamp(offset, low, high) {

@@ -58,8 +58,10 @@ def draw_backward(root: Value, *, forward: bool = True,
     Args:
         forward: step through the forward pass first.
         params: values to draw as parameters (a list, or a dict of names).
-        **options: the fields of :class:`DrawOptions` (``number_format`` defaults to
-            ".4g" here, so formulas stay short).
+        **options: the fields of :class:`DrawOptions`. Here ``number_format`` defaults
+            to ".4g", so formulas stay short, and ``group_by`` to "neuron", so an nn
+            model's weights sit in one box per neuron and read "w.0", not
+            "layers.0.neurons.1.w.0" (a graph without such names is not grouped).
 
     Returns a :class:`Player`: ``save_html(path)`` writes one offline file, a notebook
     shows it inline, ``frame_svg(i)`` is the drawing at step ``i``.
@@ -71,7 +73,8 @@ def draw_backward(root: Value, *, forward: bool = True,
         >>> [step.phase for step in player.steps], x.grad
         (['backward', 'backward', 'backward', 'done'], 0.0)
     """
-    chosen = DrawOptions.from_keywords("draw_backward", {"number_format": ".4g"}, **options)
+    chosen = DrawOptions.from_keywords(
+        "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options)
     graph = VisibleGraph.of(root, chosen, parameter_names(params))
     steps = (forward_steps(graph) if forward else []) + backward_steps(graph)
     start = initial_state(graph, forward)
@@ -248,7 +251,7 @@ def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
             lines.append(f'{vid}_op [shape=circle width={OP_DIAMETER / inches:.3f} '
                          'ordering=in];')
 
-    for node in graph.nodes:
+    for node in graph.declaration_order():
         if node not in clustered:
             declare(node)
     for key, members in clusters.items():

@@ -44,7 +44,7 @@ class Step:
     flash_texts: dict[str, str] = field(default_factory=dict)  # shown in this step only
     states: dict[str, str] = field(default_factory=dict)  # element id -> state, kept
     flash_states: dict[str, str] = field(default_factory=dict)  # this step only
-    focus: str | None = None  # the element to keep in view
+    focus: list[str] = field(default_factory=list)  # keep in view: the actor, its inputs
 
     def as_json(self) -> dict[str, Any]:
         return {"phase": self.phase, "title": self.title, "lines": self.lines,
@@ -113,7 +113,8 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
                     [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric,
                                            result]))],
                     texts={f"{vid}-data": f"data {result}"}, states={vid: "known"},
-                    flash_states={vid: "current"}, focus=vid)
+                    flash_states={vid: "current", f"{vid}-op": "current"},
+                    focus=_focus(graph, node))
         for position in graph.shown[node]:
             step.flash_states[edge_id(graph, node, position)] = "flow"
         steps.append(step)
@@ -136,7 +137,7 @@ def backward_steps(graph: VisibleGraph) -> list[Step]:
                  f"Now each value, from the output back, passes its gradient to its "
                  f"inputs by the chain rule: {CHAIN_RULE}."],
                 texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
-                flash_states={graph.ids[root]: "current"}, focus=graph.ids[root])
+                flash_states={graph.ids[root]: "current"}, focus=[graph.ids[root]])
     steps = [seed]
     shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
 
@@ -159,13 +160,14 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     name, vid = graph.name(node), graph.ids[node]
     step = Step("backward", f"{name} passes its gradient {format_number(upstream, spec)} "
                             f"back through {node._op} to its inputs",
-                flash_states={vid: "current"}, focus=vid)
+                flash_states={vid: "current", f"{vid}-op": "current"},
+                focus=_focus(graph, node))
     terms: dict[Value, list[str]] = {}
-    for position, (parent, slope) in enumerate(zip(node.parents, node.local_derivatives)):
-        contribution = slope * upstream
-        terms.setdefault(parent, []).append(_operand(format_number(contribution, spec)))
-        if position in graph.shown[node]:
-            _describe_edge(graph, step, node, position, upstream, contribution)
+    for parent, slope in zip(node.parents, node.local_derivatives):
+        terms.setdefault(parent, []).append(_operand(format_number(slope * upstream, spec)))
+    for position in graph.layout_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
+        contribution = node.local_derivatives[position] * upstream
+        _describe_edge(graph, step, node, position, upstream, contribution)
     for parent, added in terms.items():
         before = shown_so_far.get(parent)
         total = gradients[parent]
@@ -260,13 +262,19 @@ def _sum_text(before: float | None, added: list[str], total: float, spec: str) -
 def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     spec = graph.options.number_format
     leaves = [n for n in graph.nodes if n.is_leaf]
-    lines = [f"{symbol(graph, n)}.grad = {format_number(gradients.get(n, 0.0), spec)}"
+    lines = [f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
              for n in leaves[:12]]
     if len(leaves) > 12:
         lines.append(f"... and {len(leaves) - 12} more inputs")
     states = {graph.ids[n]: "final" for n in graph.nodes}
     return Step("done", "Done: every gradient is final, the same numbers backward() "
                         "leaves in .grad", lines, states=states)
+
+
+def _focus(graph: VisibleGraph, node: Value) -> list[str]:
+    """The value acting in a step, then the inputs it reads or sends gradient to."""
+    inputs = [graph.ids[node.parents[i]] for i in graph.shown[node]]
+    return [graph.ids[node], *dict.fromkeys(inputs)]
 
 
 def _distinct(parts: list[str]) -> list[str]:
