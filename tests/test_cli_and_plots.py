@@ -1,18 +1,29 @@
 """The command-line demo end to end, its argument errors, and the plots."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 import sys
 
 import pytest
 
+import autograd.viz.render
 from nn import MLP, SGD, fit
 from nn import data
-from nn.cli import main
+from nn.cli import _active_neuron, _draw_neuron_player, main
 from nn.plots import plot_decision_boundary, plot_history
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FAST = ["--epochs", "2", "--samples", "20", "--no-progress"]  # seconds, not a real run
+NEURON_NAMES = ("x0", "x1", "w0", "w1", "b", "n", "o")
+
+
+def svg_size(path: Path) -> tuple[float, float]:
+    """The width and height (pt) of an SVG Graphviz wrote."""
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
+                              path.read_text()).groups()
+    return float(width), float(height)
 
 
 def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
@@ -26,6 +37,20 @@ def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
     assert len(model.parameters()) == 337
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["loss"]) == 100
+    # The player of one neuron, named so a student can follow it.
+    page = (tmp_path / "backward_neuron.html").read_text()
+    assert 'id="player-data"' in page
+    for name in NEURON_NAMES:
+        assert f">{name}</text>" in page, name
+    # The forward graph is collapsed, its ends named.
+    graph = (tmp_path / "forward_graph.svg").read_text()
+    assert "more inputs" in graph
+    for name in ("x0", "x1", "score"):
+        assert f"<b>{name}</b>" in graph, name
+    # What to open next, the player first.
+    listed = out.split("open next:\n")[1].splitlines()
+    assert str(tmp_path / "backward_neuron.html") in listed[0]
+    assert str(tmp_path / "forward_graph.svg") in listed[1]
 
 
 def test_python_dash_m_nn_runs_as_a_program(tmp_path):
@@ -47,6 +72,72 @@ def test_help_documents_every_option(capsys):
     for option in ("--dataset", "--samples", "--hidden", "--optimizer", "--lr", "--batch-size",
                    "--epochs", "--seed", "--output"):
         assert option in text
+    # The drawing flags say what they change (help text wraps, so compare words).
+    words = " ".join(text.split())
+    assert "--no-player do not write backward_neuron.html" in words
+    assert "--full-graph draw every edge in forward_graph.svg" in words
+
+
+def test_no_player_writes_no_player_and_does_not_list_it(tmp_path, capsys):
+    assert main(["--output", str(tmp_path), *FAST, "--no-player"]) == 0
+    out = capsys.readouterr().out
+    assert not (tmp_path / "backward_neuron.html").exists()
+    assert "backward_neuron.html" not in out
+    assert (tmp_path / "forward_graph.svg").exists()
+
+
+def test_full_graph_draws_every_edge(tmp_path, capsys):
+    collapsed, full = tmp_path / "collapsed", tmp_path / "full"
+    assert main(["--output", str(collapsed), *FAST, "--no-player"]) == 0
+    assert main(["--output", str(full), *FAST, "--no-player", "--full-graph"]) == 0
+    full_svg = (full / "forward_graph.svg").read_text()
+    assert "more inputs" not in full_svg
+    assert "layers.1.neurons.0.w.7" in full_svg  # a weight the collapsed graph leaves out
+    assert svg_size(full / "forward_graph.svg")[1] > 3 * svg_size(
+        collapsed / "forward_graph.svg")[1]
+
+
+def test_the_demo_carries_on_without_a_graphviz_renderer(tmp_path, capsys, monkeypatch):
+    def no_renderer() -> str:
+        raise RuntimeError("no Graphviz renderer found: install one")
+
+    monkeypatch.setattr(autograd.viz.render, "find_renderer", no_renderer)
+    assert main(["--output", str(tmp_path), *FAST]) == 0
+    captured = capsys.readouterr()
+    assert "note: skipped the backpropagation player: no Graphviz renderer" in captured.err
+    assert "note: skipped the graph drawing: no Graphviz renderer" in captured.err
+    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.svg"))
+    assert "open next:" in captured.out and "decision_boundary.png" in captured.out
+
+
+def test_the_demo_carries_on_without_the_drawing_package(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "autograd.viz", None)  # import raises ImportError
+    assert main(["--output", str(tmp_path), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "note: skipped the backpropagation player" in err
+    assert "note: skipped the graph drawing" in err
+
+
+def test_the_player_shows_an_active_neuron_and_leaves_the_model_alone(tmp_path):
+    model = MLP(2, [4, 1], seed=0)
+    model([0.3, -0.7]).backward()  # some .grad, as training leaves it
+    before = [(p.data, p.grad) for p in model.parameters()]
+    example = [0.3, -0.7]
+    index, neuron = _active_neuron(model, example)
+    assert neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example)) > 0
+    assert index > 0  # this seed's neuron 0 is off: the choice is made, not the default
+    page = _draw_neuron_player(tmp_path / "p.html", model, example).read_text()
+    assert f"layers.0.neurons.{index}" in page and "ReLU is off" not in page
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+
+
+def test_with_every_neuron_off_the_player_shows_the_first_and_says_why(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    for neuron in model.layers[0].neurons:
+        neuron.b.data = -5.0  # pre-activation < 0 for any small input
+    assert _active_neuron(model, [0.1, 0.2])[0] == 0
+    page = _draw_neuron_player(tmp_path / "p.html", model, [0.1, 0.2]).read_text()
+    assert "layers.0.neurons.0" in page and "ReLU is off" in page
 
 
 @pytest.mark.parametrize("argv, words", [
