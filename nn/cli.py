@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "forward and backward pass through one trained neuron")
     group.add_argument("--full-graph", action="store_true",
                        help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
-                            "shows its first inputs and a '... N more inputs' box, so the "
-                            "graph fits on a screen or two)")
+                            "shows its first inputs and a '... N more inputs' box; the "
+                            "full graph of the default model is 8 times as tall)")
     return parser
 
 
@@ -243,8 +243,9 @@ def _draw_forward_graph(path: Path, model: MLP, example: list[float],
                         full: bool) -> Path | None:
     """The graph of one example's forward pass, as SVG, if drawing is available.
 
-    Collapsed by default (each long sum shows a few inputs and "... N more inputs"),
-    so a 2-16-16-1 model reads on a screen or two; ``full`` draws every edge.
+    Collapsed by default (each long sum shows a few inputs and "... N more inputs"):
+    for a 2-16-16-1 model, 4 of 16 neurons per layer instead of all of them, a drawing
+    8 times shorter. ``full`` draws every edge.
     """
     try:
         from autograd.viz import GraphTooLargeError, draw_dot, render_svg

@@ -11,7 +11,7 @@ import pytest
 import autograd.viz.render
 from nn import MLP, SGD, fit
 from nn import data
-from nn.cli import _active_neuron, _draw_neuron_player, main
+from nn.cli import _active_neuron, _draw_forward_graph, _draw_neuron_player, main
 from nn.plots import plot_decision_boundary, plot_history
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -46,7 +46,7 @@ def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
     graph = (tmp_path / "forward_graph.svg").read_text()
     assert "more inputs" in graph
     for name in ("x0", "x1", "score"):
-        assert f"<b>{name}</b>" in graph, name
+        assert f">{name}</text>" in graph, name
     # What to open next, the player first.
     listed = out.split("open next:\n")[1].splitlines()
     assert str(tmp_path / "backward_neuron.html") in listed[0]
@@ -92,7 +92,8 @@ def test_full_graph_draws_every_edge(tmp_path, capsys):
     assert main(["--output", str(full), *FAST, "--no-player", "--full-graph"]) == 0
     full_svg = (full / "forward_graph.svg").read_text()
     assert "more inputs" not in full_svg
-    assert "layers.1.neurons.0.w.7" in full_svg  # a weight the collapsed graph leaves out
+    assert ">w.7</text>" in full_svg  # a weight the collapsed graph leaves out
+    assert ">w.7</text>" not in (collapsed / "forward_graph.svg").read_text()
     assert svg_size(full / "forward_graph.svg")[1] > 3 * svg_size(
         collapsed / "forward_graph.svg")[1]
 
@@ -118,17 +119,18 @@ def test_the_demo_carries_on_without_the_drawing_package(tmp_path, capsys, monke
     assert "note: skipped the graph drawing" in err
 
 
-def test_the_player_shows_an_active_neuron_and_leaves_the_model_alone(tmp_path):
+def test_the_drawings_show_an_active_neuron_and_leave_the_model_alone(tmp_path):
     model = MLP(2, [4, 1], seed=0)
-    model([0.3, -0.7]).backward()  # some .grad, as training leaves it
-    before = [(p.data, p.grad) for p in model.parameters()]
     example = [0.3, -0.7]
+    model(example).backward()  # some .grad, as training leaves it
+    before = [(p.data, p.grad, p.label) for p in model.parameters()]
     index, neuron = _active_neuron(model, example)
     assert neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example)) > 0
     assert index > 0  # this seed's neuron 0 is off: the choice is made, not the default
     page = _draw_neuron_player(tmp_path / "p.html", model, example).read_text()
     assert f"layers.0.neurons.{index}" in page and "ReLU is off" not in page
-    assert [(p.data, p.grad) for p in model.parameters()] == before
+    _draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
+    assert [(p.data, p.grad, p.label) for p in model.parameters()] == before
 
 
 def test_with_every_neuron_off_the_player_shows_the_first_and_says_why(tmp_path):
