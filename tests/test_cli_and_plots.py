@@ -44,7 +44,7 @@ def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
         assert f">{name}</text>" in page, name
     # The forward graph is collapsed, its ends named.
     graph = (tmp_path / "forward_graph.svg").read_text()
-    assert "more inputs" in graph
+    assert "more w*x terms" in graph
     for name in ("x0", "x1", "score"):
         assert f">{name}</text>" in graph, name
     # What to open next, the player first.
@@ -91,7 +91,7 @@ def test_full_graph_draws_every_edge(tmp_path, capsys):
     assert main(["--output", str(collapsed), *FAST, "--no-player"]) == 0
     assert main(["--output", str(full), *FAST, "--no-player", "--full-graph"]) == 0
     full_svg = (full / "forward_graph.svg").read_text()
-    assert "more inputs" not in full_svg
+    assert "more w*x terms" not in full_svg
     assert ">w.7</text>" in full_svg  # a weight the collapsed graph leaves out
     assert ">w.7</text>" not in (collapsed / "forward_graph.svg").read_text()
     assert svg_size(full / "forward_graph.svg")[1] > 3 * svg_size(

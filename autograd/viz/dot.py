@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import graphviz
@@ -96,23 +97,30 @@ def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digrap
     """The Digraph of a visible graph: values, ops, edges, clusters and the legend."""
     options = graph.options
     dot = graphviz.Digraph(graph_attr={"rankdir": options.rankdir, "fontname": FONT,
-                                       "nodesep": "0.25", "ranksep": "0.45"},
+                                       "nodesep": "0.15", "ranksep": "0.45"},
                            node_attr={"fontname": FONT, "fontsize": "14"},
                            edge_attr={"color": "#444444", "arrowsize": "0.8"})
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
+    tables = graph.parameter_tables()
+    names = _node_names(graph, tables)
     for node in graph.declaration_order():
-        if node not in clustered:
-            _add_value_and_op(dot, graph, node, highlight)
+        if node not in clustered and node not in names.tabled:
+            _add_value_and_op(dot, graph, node, highlight, tables.get(node))
     for key, members in clusters.items():
         with dot.subgraph(name=f"cluster_{graph.ids[members[0]]}") as cluster:
             cluster.attr(label=escape_xml(key), style="rounded,dashed", color="#999999",
                          fontcolor="#555555", fontsize="12")
             for node in members:
-                _add_value_and_op(cluster, graph, node, highlight)
+                if node not in names.tabled:
+                    _add_value_and_op(cluster, graph, node, highlight, tables.get(node))
     for node in graph.nodes:
         if node.parents:
-            _add_edges(dot, graph, node)
+            _add_edges(dot, graph, node, names)
+    hints = {(names.of(before, compass=False), names.of(after, compass=False))
+             for before, after in graph.rank_hints()}
+    for before, after in sorted(hints):
+        dot.edge(before, after, style="invis")
     if options.legend:
         dot.attr(label=_legend(options), labelloc="b", labeljust="l")
     return dot
@@ -129,18 +137,35 @@ def value_lines(graph: VisibleGraph, node: Value) -> list[tuple[str, str]]:
     return lines
 
 
+@dataclass
+class _NodeNames:
+    """The DOT name of each value: its own box, or its row of a parameter table."""
+
+    graph: VisibleGraph
+    tabled: dict[Value, Value]  # parameter -> the neuron whose table holds it
+
+    def of(self, node: Value, compass: bool = True) -> str:
+        if node not in self.tabled:
+            return self.graph.ids[node]
+        table = f"{self.graph.ids[self.tabled[node]]}_params"
+        if not compass:
+            return table
+        side = {"LR": ":e", "RL": ":w", "TB": ":s", "BT": ":n"}[self.graph.options.rankdir]
+        return f"{table}:{self.graph.ids[node]}{side}"
+
+
+def _node_names(graph: VisibleGraph, tables: dict[Value, list[Value]]) -> _NodeNames:
+    return _NodeNames(graph, {leaf: neuron for neuron, leaves in tables.items()
+                              for leaf in leaves})
+
+
 def _add_value_and_op(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
-                      highlight: set[Value]) -> None:
+                      highlight: set[Value], table: list[Value] | None = None) -> None:
     role = "highlight" if node in highlight else graph.role(node)
     fill, border, width = ROLE_STYLE[role]
     rows = []
     for kind, text in value_lines(graph, node):
-        text = escape_xml(text)
-        if kind == "name":
-            colour = COLOURS["muted"] if text == graph.ids[node] else "#000000"
-            rows.append(f'<tr><td><font color="{colour}"><b>{text}</b></font></td></tr>')
-        else:
-            rows.append(f'<tr><td><font color="{COLOURS[kind]}">{text}</font></td></tr>')
+        rows.append(f"<tr>{_cell(graph, node, kind, text)}</tr>")
     label = ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
              + "".join(rows) + "</table>>")
     dot.node(graph.ids[node], label=label, shape="box", style="rounded,filled",
@@ -149,17 +174,47 @@ def _add_value_and_op(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
         dot.node(graph.ids[node] + "_op", label=escape_xml(node._op), shape="circle",
                  style="filled", fillcolor=COLOURS["op"], fontsize="16", width="0.45",
                  margin="0.02", ordering="in")
+    if table:
+        _add_parameter_table(dot, graph, node, table, highlight)
 
 
-def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value) -> None:
+def _cell(graph: VisibleGraph, node: Value, kind: str, text: str, port: str = "") -> str:
+    text = escape_xml(text)
+    if kind == "name":
+        colour = COLOURS["muted"] if text == graph.ids[node] else "#000000"
+        return f'<td align="left"{port}><font color="{colour}"><b>{text}</b></font></td>'
+    return f'<td align="left"{port}><font color="{COLOURS[kind]}">{text}</font></td>'
+
+
+def _add_parameter_table(dot: graphviz.Digraph, graph: VisibleGraph, neuron: Value,
+                         leaves: list[Value], highlight: set[Value]) -> None:
+    """A neuron's weights and bias as one table, one row each, in formula order; each
+    row is the port its edge leaves from, so the edges keep that order too."""
+    fill, border, width = ROLE_STYLE["parameter"]
+    rows = []
+    for leaf in leaves:
+        lines = value_lines(graph, leaf)
+        shade = f' bgcolor="{ROLE_STYLE["highlight"][0]}"' if leaf in highlight else ""
+        cells = [_cell(graph, leaf, kind, text) for kind, text in lines[:-1]]
+        kind, text = lines[-1]
+        cells.append(_cell(graph, leaf, kind, text, f' port="{graph.ids[leaf]}"'))
+        rows.append(f"<tr{shade}>{''.join(cells)}</tr>")
+    label = ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
+             + "".join(rows) + "</table>>")
+    dot.node(f"{graph.ids[neuron]}_params", label=label, shape="box",
+             style="rounded,filled", fillcolor=fill, color=border, penwidth=width,
+             margin="0.06,0.03")
+
+
+def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
+               names: _NodeNames) -> None:
     op_name = graph.ids[node] + "_op"
     dot.edge(op_name, graph.ids[node])
-    for i in graph.layout_order(node):
-        dot.edge(graph.ids[node.parents[i]], op_name)
-    hidden = graph.hidden_count(node)
-    if hidden:
+    for i in graph.argument_order(node):
+        dot.edge(names.of(node.parents[i]), op_name)
+    if graph.hidden_count(node):
         more = graph.ids[node] + "_more"
-        dot.node(more, label=f"... {hidden} more inputs", shape="note", fontsize="12",
+        dot.node(more, label=graph.hidden_text(node), shape="note", fontsize="12",
                  color="#888888", fontcolor="#555555")
         dot.edge(more, op_name, style="dashed", color="#888888")
 

@@ -59,18 +59,66 @@ class VisibleGraph:
 
     def _shorten_names_inside_groups(self) -> None:
         # Inside the box of group "layers.0.neurons.1", a weight reads "w.0", not
-        # "layers.0.neurons.1.w.0": the group's label already says the rest.
+        # "layers.0.neurons.1.w.0": the group's label already says the rest. A neuron's
+        # unnamed values read as in the lecture: n (the weighted sum) and o (its output).
         for node in self.nodes:
             key = self.group_of(node)
-            if key and self.names[node].startswith(key + "."):
+            if not key:
+                continue
+            if self.names[node].startswith(key + "."):
                 self.names[node] = self.names[node][len(key) + 1:]
+            elif not node.label and node not in self.params and not node.is_leaf:
+                self.names[node] = "n" if _is_weighted_sum(node) else "o"
+                self.full_names[node] = f"{key}.{self.names[node]}"
+
+    def parameter_tables(self) -> dict[Value, list[Value]]:
+        """For each grouped neuron, its weights and bias in formula order (w0, w1, ...,
+        b), when they are leaves used by that neuron alone: ``draw_dot`` shows them as
+        one table, in order, instead of boxes that Graphviz would shuffle."""
+        consumers: dict[Value, set[Value]] = {}
+        for node in self.nodes:
+            for i in self.shown[node]:
+                consumers.setdefault(node.parents[i], set()).add(node)
+        tables = {}
+        for node in self.nodes:
+            if _is_weighted_sum(node) and self.group_of(node) is not None:
+                leaves = [node.parents[i] for i in self.argument_order(node)]
+                leaves = [p for p in dict.fromkeys(leaves) if p.is_leaf
+                          and consumers[p] == {node}
+                          and self.group_of(p) == self.group_of(node)]
+                if len(leaves) > 1:
+                    tables[node] = leaves
+        return tables
+
+    def rank_hints(self) -> list[tuple[Value, Value]]:
+        """Invisible edges that keep a neuron's weights to the right of its inputs.
+
+        Without them Graphviz puts the next layer's weights in the same column as the
+        previous layer's outputs, and since group boxes cannot share a column, every
+        neuron of the network ends up stacked in one very tall column.
+        """
+        hints = []
+        for node in self.nodes:
+            if _is_weighted_sum(node) and self.group_of(node) is not None:
+                shown = [node.parents[i] for i in self.shown[node]]
+                computed = [p for p in shown if not p.is_leaf]
+                if computed:
+                    hints.extend((computed[0], p) for p in shown if p.is_leaf)
+        return hints
 
     def name(self, node: Value) -> str:
         return self.names[node]
 
     def hidden_count(self, node: Value) -> int:
-        """How many arguments of ``node`` are summarised in a "... N more" node."""
-        return len(node.parents) - len(self.shown[node])
+        """How many inputs of ``node`` are summarised in a "... N more" node (for a
+        weighted sum, how many w*x terms)."""
+        hidden = len(node.parents) - len(self.shown[node])
+        return hidden // 2 if _is_weighted_sum(node) else hidden
+
+    def hidden_text(self, node: Value) -> str:
+        """The text of the "... N more" node, e.g. "... 12 more w*x terms"."""
+        count = self.hidden_count(node)
+        return f"... {count} more {'w*x terms' if _is_weighted_sum(node) else 'inputs'}"
 
     def role(self, node: Value) -> str:
         """"output", "parameter", "input" (any other leaf) or "interior"."""
@@ -109,13 +157,14 @@ class VisibleGraph:
         right before it, in layout order, so a neuron's weights come out w0, w1, ..."""
         order: dict[Value, None] = {}
         for node in self.nodes:
-            for i in self.layout_order(node):
+            for i in self.argument_order(node):
                 order.setdefault(node.parents[i], None)
             order.setdefault(node, None)
         return list(order)
 
-    def layout_order(self, node: Value) -> list[int]:
-        """The shown argument positions in the order to lay them out (top to bottom).
+    def argument_order(self, node: Value) -> list[int]:
+        """The shown argument positions in the order a person reads the formula, and
+        the order to lay them out in (top to bottom).
 
         A weighted sum reads ``w1*x1 + w2*x2 + ... + b``: weights in order, then the
         inputs, then the bias, so a neuron's weights line up as w0, w1, w2, ...

@@ -13,7 +13,7 @@ Example:
     >>> c = a * b + a; c.label = "c"
     >>> player = draw_backward(c)
     >>> len(player), player.steps[-1].phase, a.grad      # no .grad was touched
-    (8, 'done', 0.0)
+    (7, 'done', 0.0)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping
 
 from ..engine import Value
 from .dot import COLOURS
-from .graph import VisibleGraph, escape_xml
+from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
 from .render import layout, write_atomically
 from .steps import (EDGE_LINES, InitialState, Step, backward_steps, edge_id, forward_steps,
@@ -38,7 +38,8 @@ FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on scre
 LINE_HEIGHT = 18
 CHAR_WIDTH = 0.61 * FONT_SIZE  # a monospace font: every character as wide (0.6 em, and a little spare)
 PAD_X, PAD_Y = 8, 6
-OP_DIAMETER = 40
+OP_DIAMETER = 40  # at least; "wx+b" and "ReLU" get a larger circle
+OP_CHAR_WIDTH = 9  # the op's symbol is 16 px bold
 MARGIN = 8
 POINTS_PER_INCH = 72
 
@@ -93,6 +94,10 @@ class Player:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    def __getitem__(self, index: int) -> "Frame":
+        """Step ``index`` as a picture: a notebook shows ``player[3]`` inline."""
+        return Frame(self.steps[index], self.frame_svg(index))
 
     @property
     def captions(self) -> list[str]:
@@ -149,6 +154,25 @@ class Player:
                 f'title="{html.escape(self.title)}"></iframe>')
 
 
+@dataclass
+class Frame:
+    """One step of a player: its words, and the drawing as it looks then."""
+
+    step: Step
+    svg: str
+
+    @property
+    def title(self) -> str:
+        return self.step.title
+
+    @property
+    def lines(self) -> list[str]:
+        return self.step.lines
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+
 # --- the layout, computed once ----------------------------------------------------------
 
 
@@ -177,7 +201,7 @@ class _Layout:
     boxes: dict[str, _Box]
     edges: list[_Edge]
     clusters: list[tuple[str, _Box]]
-    more: dict[str, int]  # "... N more" node id -> N
+    more: dict[str, str]  # "... N more" node id -> its text
 
     @classmethod
     def of(cls, graph: VisibleGraph, steps: list[Step], start: InitialState) -> "_Layout":
@@ -204,10 +228,14 @@ class _Layout:
                 parts.append(_op_svg(vid, node._op, self.boxes[f"{vid}_op"],
                                      states.get(vid, "")))
             parts.append(_value_svg(self.graph, node, self.boxes[vid], texts, states))
-        for more_id, count in self.more.items():
-            parts.append(_more_svg(self.boxes[more_id], count))
+        for more_id, text in self.more.items():
+            parts.append(_more_svg(self.boxes[more_id], text))
         parts.append("</g></svg>")
         return "\n".join(parts)
+
+
+def op_diameter(node: Value) -> float:
+    return max(OP_DIAMETER, len(node._op) * OP_CHAR_WIDTH + 12)
 
 
 def _text_width(text: str) -> float:
@@ -237,7 +265,7 @@ def _value_size(graph: VisibleGraph, node: Value, longest: Mapping[str, float]) 
 def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
     """DOT for layout only: fixed-size empty boxes and label-sized edge labels."""
     inches = POINTS_PER_INCH
-    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.12; "
+    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.08; "
              'node [label="" fixedsize=true]; edge [arrowsize=0.8];']
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
@@ -248,21 +276,26 @@ def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
         lines.append(f'{vid} [shape=box width={width / inches:.3f} '
                      f'height={height / inches:.3f}];')
         if node.parents:
-            lines.append(f'{vid}_op [shape=circle width={OP_DIAMETER / inches:.3f} '
+            lines.append(f'{vid}_op [shape=circle width={op_diameter(node) / inches:.3f} '
                          'ordering=in];')
 
     for node in graph.declaration_order():
         if node not in clustered:
             declare(node)
     for key, members in clusters.items():
-        lines.append(f'subgraph cluster_{graph.ids[members[0]]} {{ '
-                     f'label="{_dot_string(key)}"; fontsize=14;')
+        # The label is an empty box as wide as the name: Graphviz reserves the room
+        # and never parses the name itself (which may hold anything).
+        lines.append(f'subgraph cluster_{graph.ids[members[0]]} {{ label=<<table '
+                     f'fixedsize="true" width="{_text_width(visible_text(key)) + 6:.0f}" '
+                     f'height="{LINE_HEIGHT}" border="0"><tr><td></td></tr></table>>;')
         for node in members:
             declare(node)
         lines.append("}")
     for node in graph.nodes:
         if node.parents:
             lines.extend(_layout_edges(graph, node, longest))
+    for before, after in graph.rank_hints():
+        lines.append(f"{graph.ids[before]} -> {graph.ids[after]} [style=invis];")
     lines.append("}")
     return "\n".join(lines)
 
@@ -270,7 +303,7 @@ def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
 def _layout_edges(graph: VisibleGraph, node: Value, longest: Mapping[str, float]) -> list:
     vid = graph.ids[node]
     lines = [f'{vid}_op -> {vid} [id="{vid}-out"];']
-    for position in graph.layout_order(node):
+    for position in graph.argument_order(node):
         eid = edge_id(graph, node, position)
         width = max(longest.get(f"{eid}-{line}", 0.0) for line in EDGE_LINES)
         label = ""
@@ -279,18 +312,13 @@ def _layout_edges(graph: VisibleGraph, node: Value, longest: Mapping[str, float]
                      f'height="{len(EDGE_LINES) * LINE_HEIGHT + 4}" border="0" cellpadding="0" '
                      'cellspacing="0"><tr><td></td></tr></table>>')
         lines.append(f'{graph.ids[node.parents[position]]} -> {vid}_op [id="{eid}"{label}];')
-    hidden = graph.hidden_count(node)
-    if hidden:
+    if graph.hidden_count(node):
         more = f"{vid}_more"
-        width = _text_width(f"... {hidden} more inputs") + 2 * PAD_X
+        width = _text_width(graph.hidden_text(node)) + 2 * PAD_X
         lines.append(f'{more} [shape=box width={width / POINTS_PER_INCH:.3f} '
                      f'height={(LINE_HEIGHT + 2 * PAD_Y) / POINTS_PER_INCH:.3f}];')
         lines.append(f'{more} -> {vid}_op [id="{vid}-more" style=dashed];')
     return lines
-
-
-def _dot_string(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _read_layout(graph: VisibleGraph, result: Mapping[str, Any]) -> _Layout:
@@ -302,21 +330,23 @@ def _read_layout(graph: VisibleGraph, result: Mapping[str, Any]) -> _Layout:
 
     boxes: dict[str, _Box] = {}
     clusters = []
+    group_names = {f"cluster_{graph.ids[members[0]]}": key
+                   for key, members in graph.clusters().items()}
     objects = result.get("objects", [])
     for item in objects:
         if "nodes" in item or item["name"].startswith("cluster_"):
             x0, y0, x1, y1 = (float(v) for v in item["bb"].split(","))
             (left, low), (right_x, high) = point(x0, y1), point(x1, y0)
-            label = item.get("label", "")
-            clusters.append((label, _Box((left + right_x) / 2, (low + high) / 2,
+            clusters.append((group_names[item["name"]], _Box((left + right_x) / 2, (low + high) / 2,
                                          right_x - left, high - low)))
             continue
         x, y = (float(v) for v in item["pos"].split(","))
         cx, cy = point(x, y)
         boxes[item["name"]] = _Box(cx, cy, float(item["width"]) * POINTS_PER_INCH,
                                    float(item["height"]) * POINTS_PER_INCH)
-    edges = [_read_edge(edge, point) for edge in result.get("edges", [])]
-    more = {f"{graph.ids[n]}_more": graph.hidden_count(n) for n in graph.nodes
+    edges = [_read_edge(edge, point) for edge in result.get("edges", [])
+             if edge.get("style") != "invis"]
+    more = {f"{graph.ids[n]}_more": graph.hidden_text(n) for n in graph.nodes
             if graph.hidden_count(n)}
     return _Layout(graph, right + 2 * MARGIN, top + 2 * MARGIN, boxes, edges,
                    clusters, more)
@@ -369,11 +399,11 @@ def _op_svg(vid: str, symbol: str, box: _Box, state: str) -> str:
             f"{escape_xml(symbol)}</text></g>")
 
 
-def _more_svg(box: _Box, count: int) -> str:
+def _more_svg(box: _Box, text: str) -> str:
     return (f'<g class="more"><rect x="{box.x - box.width / 2:.1f}" '
             f'y="{box.y - box.height / 2:.1f}" width="{box.width:.1f}" '
             f'height="{box.height:.1f}" rx="3"/><text x="{box.x:.1f}" y="{box.y + 5:.1f}" '
-            f'text-anchor="middle">... {count} more inputs</text></g>')
+            f'text-anchor="middle">{escape_xml(text)}</text></g>')
 
 
 def _cluster_svg(label: str, box: _Box) -> str:

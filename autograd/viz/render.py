@@ -86,6 +86,8 @@ def write_atomically(path: str | Path, text: str) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.",
                                          suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it what a plain open() would.
+        os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
@@ -95,3 +97,9 @@ def write_atomically(path: str | Path, text: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it; put it straight back
+    os.umask(mask)
+    return mask

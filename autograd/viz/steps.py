@@ -17,7 +17,7 @@ Example:
     >>> graph = VisibleGraph.of(e, DrawOptions(number_format=".4g"))
     >>> steps = backward_steps(graph)
     >>> steps[1].lines[0]
-    '∂e/∂a = b = -3,  so a.grad += -3 × 1 = -3'
+    '∂e/∂a = b = -3,  so a.grad += (-3) × 1 = -3'
 """
 
 from __future__ import annotations
@@ -104,10 +104,13 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
         if node.is_leaf:
             continue
         vid = graph.ids[node]
-        arguments = [symbol(graph, p) for p in node.parents]
-        numbers = [_operand(format_number(p.data, spec)) for p in node.parents]
-        symbolic = node.primitive.formula(arguments)
-        numeric = node.primitive.formula(numbers)
+        shown = set(graph.shown[node])
+        arguments = [symbol(graph, p) if i in shown else HIDDEN
+                     for i, p in enumerate(node.parents)]
+        numbers = [_operand(format_number(p.data, spec)) if i in shown else HIDDEN
+                   for i, p in enumerate(node.parents)]
+        symbolic = _shorten(node.primitive.formula(arguments))
+        numeric = _shorten(node.primitive.formula(numbers))
         result = format_number(node.data, spec)
         step = Step("forward", f"Forward: {graph.name(node)} = {symbolic}",
                     [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric,
@@ -165,7 +168,7 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     terms: dict[Value, list[str]] = {}
     for parent, slope in zip(node.parents, node.local_derivatives):
         terms.setdefault(parent, []).append(_operand(format_number(slope * upstream, spec)))
-    for position in graph.layout_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
+    for position in graph.argument_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
         contribution = node.local_derivatives[position] * upstream
         _describe_edge(graph, step, node, position, upstream, contribution)
     for parent, added in terms.items():
@@ -182,9 +185,8 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
         if before is not None:
             step.lines.append(f"{graph.name(parent)} is reached again, so the contributions "
                               f"add up: {symbol(graph, parent)}.grad = {sum_text}")
-    hidden = graph.hidden_count(node)
-    if hidden:
-        step.lines.append(f"(and the same for the {hidden} inputs not drawn)")
+    if graph.hidden_count(node):
+        step.lines.append(f"(and the same for the {graph.hidden_text(node)[4:]}, not drawn)")
     return step
 
 
@@ -269,6 +271,15 @@ def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     states = {graph.ids[n]: "final" for n in graph.nodes}
     return Step("done", "Done: every gradient is final, the same numbers backward() "
                         "leaves in .grad", lines, states=states)
+
+
+HIDDEN = "…"  # an argument summarised in a "... N more" node
+
+
+def _shorten(formula: str) -> str:
+    """``a + … + … + … + z`` reads ``a + … + z``; ``…*…`` (a hidden w*x) reads ``…``."""
+    formula = formula.replace(f"{HIDDEN}*{HIDDEN}", HIDDEN)
+    return re.sub(rf"({re.escape(HIDDEN)}(, | \+ ))+", f"{HIDDEN}\\2", formula)
 
 
 def _focus(graph: VisibleGraph, node: Value) -> list[str]:
