@@ -32,12 +32,14 @@ import cProfile
 import gc
 import io
 import math
+import os
 import pstats
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -47,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograd import Value  # noqa: E402
 from autograd.viz import draw_backward, find_renderer  # noqa: E402
+from autograd.viz import player as player_module  # noqa: E402
 from nn import MLP  # noqa: E402
 
 BUILD_TARGET_S = 3.0
@@ -84,6 +87,35 @@ def chain(values: int) -> Value:
 
 # --- building -----------------------------------------------------------------------------
 
+# Stages of draw_backward, timed by wrapping the names player.py calls them by (in this
+# process only, for the duration of a build; a wrapper costs a microsecond or so).
+STAGES = {"steps": ("forward_steps", "backward_steps"), "layout": ("layout",)}
+
+
+@contextmanager
+def stage_timers(seconds: dict[str, float]):
+    originals = {}
+
+    def wrap(stage: str, function: Callable) -> Callable:
+        def timed_stage(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start
+        return timed_stage
+
+    for stage, names in STAGES.items():
+        for name in names:
+            if hasattr(player_module, name):
+                originals[name] = getattr(player_module, name)
+                setattr(player_module, name, wrap(stage, originals[name]))
+    try:
+        yield seconds
+    finally:
+        for name, function in originals.items():
+            setattr(player_module, name, function)
+
 
 @dataclass
 class Build:
@@ -91,6 +123,8 @@ class Build:
     path: Path
     seconds: list[float] = field(default_factory=list)  # draw_backward + save_html
     draw_seconds: list[float] = field(default_factory=list)  # the draw_backward part
+    steps_seconds: list[float] = field(default_factory=list)  # forward/backward_steps
+    layout_seconds: list[float] = field(default_factory=list)  # the graphviz subprocess
     nodes: int = 0
     edges: int = 0
     steps: int = 0
@@ -108,17 +142,20 @@ def time_build(name: str, root: Value, path: Path, repeats: int, **kwargs) -> Bu
     build = Build(name, path)
     for _ in range(repeats):
         gc.collect()
-        start = time.perf_counter()
-        try:
-            player = draw_backward(root, **kwargs)
-        except Exception as error:  # report it, keep benchmarking the rest
-            build.error = f"{type(error).__name__}: {error}"[:160]
-            return build
-        drawn = time.perf_counter()
-        player.save_html(path)
-        end = time.perf_counter()
+        with stage_timers({}) as stages:
+            start = time.perf_counter()
+            try:
+                player = draw_backward(root, **kwargs)
+            except Exception as error:  # report it, keep benchmarking the rest
+                build.error = f"{type(error).__name__}: {error}"[:160]
+                return build
+            drawn = time.perf_counter()
+            player.save_html(path)
+            end = time.perf_counter()
         build.seconds.append(end - start)
         build.draw_seconds.append(drawn - start)
+        build.steps_seconds.append(stages.get("steps", 0.0))
+        build.layout_seconds.append(stages.get("layout", 0.0))
     graph = player.graph
     build.player = player
     build.nodes = len(graph.nodes)
@@ -135,31 +172,39 @@ def mark(ok: bool) -> str:
 def print_builds(builds: list[Build], repeats: int) -> None:
     print(f"\n1. Build: draw_backward(...) + save_html(...), median of {repeats} runs, "
           "gc on; MB = 10^6 bytes")
-    print(f"   {'options':<44} {'values':>6} {'edges':>6} {'steps':>5} {'build s':>8} "
-          f"{'(draw s)':>8} {'MB':>6}  targets <= {BUILD_TARGET_S:g} s, "
-          f"<= {SIZE_TARGET_MB:g} MB")
+    print(f"   {'options':<52} {'values':>6} {'edges':>6} {'steps':>5} {'build s':>8} "
+          f"{'draw s':>7} {'steps s':>7} {'dot s':>7} {'MB':>6}  targets <= "
+          f"{BUILD_TARGET_S:g} s, <= {SIZE_TARGET_MB:g} MB")
     for b in builds:
         if b.error:
-            print(f"   {b.name:<44} FAILED: {b.error}")
+            print(f"   {b.name:<52} FAILED: {b.error}")
             continue
         mb = b.bytes / 1e6
-        print(f"   {b.name:<44} {b.nodes:>6} {b.edges:>6} {b.steps:>5} {b.median:>8.3f} "
-              f"{statistics.median(b.draw_seconds):>8.3f} {mb:>6.3f}  "
+        print(f"   {b.name:<52} {b.nodes:>6} {b.edges:>6} {b.steps:>5} {b.median:>8.3f} "
+              f"{statistics.median(b.draw_seconds):>7.3f} "
+              f"{statistics.median(b.steps_seconds):>7.3f} "
+              f"{statistics.median(b.layout_seconds):>7.3f} {mb:>6.3f}  "
               f"time {mark(b.median <= BUILD_TARGET_S)}, size {mark(mb <= SIZE_TARGET_MB)}")
-    print("   (values = boxes drawn, edges = value -> op edges drawn, draw s = the "
-          "draw_backward part of build s)")
+    print("   values = boxes drawn; edges = value -> op edges drawn; draw s = the "
+          "draw_backward part of build s (the rest is save_html); steps s = forward_steps + "
+          "backward_steps and dot s = the graphviz layout subprocess, both inside draw s; "
+          "all medians")
 
 
 # --- the browser --------------------------------------------------------------------------
 
+# Each step: [show(i) + forced layout, of which the forced layout]. show() itself may
+# already force a layout (keepInView reads getBBox), so the second part can be small.
 STEP_SWEEP = """
 var P = window.backpropPlayer, out = [];
 P.show(0); document.body.getBoundingClientRect();
 for (var i = 0; i < P.count; i++) {
   var t0 = performance.now();
   P.show(i);
+  var t1 = performance.now();
   document.body.getBoundingClientRect();
-  out.push(performance.now() - t0);
+  var t2 = performance.now();
+  out.push([t2 - t0, t2 - t1]);
 }
 return out;
 """
@@ -187,12 +232,16 @@ var t2 = performance.now();
 return [t1 - t0, t2 - t1];
 """
 
+# Read after two frames, so that the first paint has happened and been recorded.
 NAVIGATION = """
-var n = performance.getEntriesByType("navigation")[0];
-var paint = performance.getEntriesByType("paint").filter(function (e) {
-  return e.name === "first-contentful-paint"; });
-return [n.domContentLoadedEventEnd, n.loadEventEnd, paint.length ? paint[0].startTime : -1,
-        window.backpropPlayer.count];
+var done = arguments[arguments.length - 1];
+requestAnimationFrame(function () { requestAnimationFrame(function () {
+  var n = performance.getEntriesByType("navigation")[0];
+  var paint = performance.getEntriesByType("paint").filter(function (e) {
+    return e.name === "first-contentful-paint"; });
+  done([n.domContentLoadedEventEnd, n.loadEventEnd,
+        paint.length ? paint[0].startTime : NaN, window.backpropPlayer.count]);
+}); });
 """
 
 
@@ -215,7 +264,7 @@ class PageLoad:
     wall_ms: float  # driver.get(): navigation until the load event, seen from Python
     dom_ms: float  # navigation timing: DOMContentLoaded end (the player script has run)
     load_ms: float  # navigation timing: load event end
-    paint_ms: float  # first contentful paint
+    paint_ms: float  # first contentful paint (NaN if Chromium recorded none)
 
 
 def load(driver, path: Path) -> PageLoad:
@@ -223,13 +272,32 @@ def load(driver, path: Path) -> PageLoad:
     start = time.perf_counter()
     driver.get(path.resolve().as_uri())
     wall = (time.perf_counter() - start) * 1e3
-    dom, loaded, paint, count = driver.execute_script(NAVIGATION)
-    assert count > 0
-    return PageLoad(wall, dom, loaded, paint)
+    dom, loaded, paint, count = driver.execute_async_script(NAVIGATION)
+    if not count:
+        raise RuntimeError(f"{path}: window.backpropPlayer.count is {count!r}")
+    return PageLoad(wall, dom, loaded, float("nan") if paint is None else paint)
 
 
-def per_step_medians(sweeps: list[list[float]]) -> list[float]:
-    return [statistics.median(samples) for samples in zip(*sweeps)]
+@dataclass
+class StepTimes:
+    total: list[float]  # per step: median over sweeps of show(i) + forced layout, ms
+    layout: list[float]  # per step: median over sweeps of the forced layout part, ms
+    worst_sample: float  # the largest single sample of any sweep
+
+    @property
+    def worst(self) -> int:
+        return max(range(len(self.total)), key=self.total.__getitem__)
+
+
+def sweep_steps(driver, sweeps: int) -> StepTimes:
+    runs = [driver.execute_script(STEP_SWEEP) for _ in range(sweeps)]
+    total = [statistics.median(r[i][0] for r in runs) for i in range(len(runs[0]))]
+    layout = [statistics.median(r[i][1] for r in runs) for i in range(len(runs[0]))]
+    return StepTimes(total, layout, max(sample[0] for r in runs for sample in r))
+
+
+def _ms(value: float) -> str:
+    return "none recorded" if math.isnan(value) else f"{value:.1f} ms"
 
 
 def step_changes(player, index: int) -> int:
@@ -238,90 +306,131 @@ def step_changes(player, index: int) -> int:
     return len(s.texts) + len(s.states) + len(s.flash_texts) + len(s.flash_states)
 
 
-def browse(driver, build: Build, repeats: int) -> None:
+def describe_step(build: Build, index: int) -> str:
+    return (f"step {index} of 0..{build.steps - 1}, {build.player.steps[index].phase}, "
+            f"sets {step_changes(build.player, index)} elements")
+
+
+def browse(driver, build: Build, repeats: int, frame_sweeps: int) -> None:
     loads = [load(driver, build.path) for _ in range(repeats)]
-    sweeps = [driver.execute_script(STEP_SWEEP) for _ in range(repeats)]
-    frames = [driver.execute_async_script(FRAME_SWEEP) for _ in range(repeats)]
+    times = sweep_steps(driver, repeats)
+    frames = [driver.execute_async_script(FRAME_SWEEP) for _ in range(frame_sweeps)]
     jumps = [driver.execute_script(JUMPS) for _ in range(repeats)]
-    steps = per_step_medians(sweeps)
-    frame_steps = per_step_medians(frames)
-    worst = max(range(len(steps)), key=steps.__getitem__)
+    frame_steps = [statistics.median(f[i] for f in frames) for i in range(len(frames[0]))]
     frame_worst = max(range(len(frame_steps)), key=frame_steps.__getitem__)
-    raw_max = max(max(s) for s in sweeps)
-    player = build.player
+    worst = times.worst
     print(f"\n   {build.name}: {build.steps} steps, {build.bytes / 1e6:.3f} MB")
-    print(f"     page load (median of {repeats} loads, about:blank -> file):  driver.get "
-          f"{statistics.median(p.wall_ms for p in loads):7.1f} ms   "
-          f"DOMContentLoaded {statistics.median(p.dom_ms for p in loads):7.1f} ms   "
-          f"load event {statistics.median(p.load_ms for p in loads):7.1f} ms   "
-          f"first contentful paint {statistics.median(p.paint_ms for p in loads):7.1f} ms")
-    print(f"     show(i) + forced layout, per step (median of {repeats} sweeps 0..last): "
-          f"median {statistics.median(steps):6.1f} ms   max {steps[worst]:6.1f} ms "
-          f"(step {worst}, {player.steps[worst].phase}, {step_changes(player, worst)} "
-          f"elements set)   worst single sample {raw_max:6.1f} ms   "
-          f"target < {STEP_TARGET_MS:g} ms: {mark(steps[worst] < STEP_TARGET_MS)}")
-    print(f"     show(i) until the next frame has run (paint included, frame-clock "
-          f"quantised; median of {repeats} sweeps): median "
-          f"{statistics.median(frame_steps):6.1f} ms   max {frame_steps[frame_worst]:6.1f} ms "
-          f"(step {frame_worst})")
-    print(f"     jump first -> last (median / max of {repeats}): "
-          f"{statistics.median(j[0] for j in jumps):6.1f} / {max(j[0] for j in jumps):6.1f} ms"
-          f"   last -> first: {statistics.median(j[1] for j in jumps):6.1f} / "
-          f"{max(j[1] for j in jumps):6.1f} ms   (show + forced layout)")
+    print(f"     page load, median of {repeats} (about:blank, then the file): driver.get "
+          f"{statistics.median(p.wall_ms for p in loads):.1f} ms; navigation timing: "
+          f"DOMContentLoaded {statistics.median(p.dom_ms for p in loads):.1f} ms, load "
+          f"event {statistics.median(p.load_ms for p in loads):.1f} ms, first contentful "
+          f"paint {_ms(statistics.median(p.paint_ms for p in loads))}")
+    print(f"     show(i) + forced layout, each step's median of {repeats} sweeps 0..last: "
+          f"median step {statistics.median(times.total):.1f} ms, slowest step "
+          f"{times.total[worst]:.1f} ms ({describe_step(build, worst)}; of which "
+          f"{times.layout[worst]:.1f} ms in the forced layout after show(), whose getBBox "
+          f"already lays out); worst single sample {times.worst_sample:.1f} ms; "
+          f"target < {STEP_TARGET_MS:g} ms: {mark(times.total[worst] < STEP_TARGET_MS)}")
+    print(f"     show(i) until the next frame has run (rAF + setTimeout 0: paint included, "
+          f"waits for the ~16.7 ms frame clock), median of {frame_sweeps} sweeps: median step "
+          f"{statistics.median(frame_steps):.1f} ms, slowest "
+          f"{frame_steps[frame_worst]:.1f} ms (step {frame_worst})")
+    print(f"     jump first -> last, show + forced layout, median / max of {repeats}: "
+          f"{statistics.median(j[0] for j in jumps):.1f} / {max(j[0] for j in jumps):.1f} ms;"
+          f"  last -> first: {statistics.median(j[1] for j in jumps):.1f} / "
+          f"{max(j[1] for j in jumps):.1f} ms")
 
 
-def browse_once(driver, build: Build) -> tuple[PageLoad, list[float]]:
-    """One load and one step sweep (for the scaling table)."""
-    return load(driver, build.path), driver.execute_script(STEP_SWEEP)
+def js_profile(driver, build: Build, index: int, top: int = 4) -> str:
+    """Chromium's sampling profiler (DevTools Profiler, 0.1 ms) over one show(index) +
+    forced layout, coming from step index - 1: the JS functions with most self time.
+    Style and layout forced from JS are charged to the DOM call that forced them
+    (getBBox, getBoundingClientRect)."""
+    load(driver, build.path)
+    driver.execute_script(f"window.backpropPlayer.show({max(index - 1, 0)}); "
+                          "document.body.getBoundingClientRect();")
+    driver.execute_cdp_cmd("Profiler.enable", {})
+    driver.execute_cdp_cmd("Profiler.setSamplingInterval", {"interval": 100})
+    driver.execute_cdp_cmd("Profiler.start", {})
+    took = driver.execute_script(f"var t0 = performance.now(); "
+                                 f"window.backpropPlayer.show({index}); "
+                                 "document.body.getBoundingClientRect(); "
+                                 "return performance.now() - t0;")
+    result = driver.execute_cdp_cmd("Profiler.stop", {})["profile"]
+    driver.execute_cdp_cmd("Profiler.disable", {})
+    names = {node["id"]: node["callFrame"]["functionName"] or "(anonymous)"
+             for node in result["nodes"]}
+    own: dict[str, float] = {}
+    for sample, delta in zip(result["samples"], result["timeDeltas"]):
+        name = names[sample]
+        if name not in ("(idle)", "(program)", "(root)"):
+            own[name] = own.get(name, 0.0) + delta / 1e3
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:top]
+    return (f"{took:.1f} ms; self time: " +
+            ", ".join(f"{name} {ms:.1f} ms" for name, ms in ranked))
 
 
 # --- scaling ------------------------------------------------------------------------------
 
 
-def exponent(small: tuple[float, float], large: tuple[float, float]) -> float:
-    """The k in cost ~ n^k between two sizes: 1 is linear, 2 quadratic."""
-    (n0, c0), (n1, c1) = small, large
-    return math.log(c1 / c0) / math.log(n1 / n0)
+def exponent(sizes: list[float], costs: list[float]) -> float:
+    """The k in cost ~ size^k: the least-squares slope on log-log axes (1 is linear)."""
+    points = [(math.log(n), math.log(c)) for n, c in zip(sizes, costs) if n > 0 and c > 0]
+    if len(points) < 2:
+        return float("nan")
+    mean_x = statistics.fmean(x for x, _ in points)
+    mean_y = statistics.fmean(y for _, y in points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else math.nan
 
 
-def print_scaling(title: str, builds: list[Build], repeats: int,
-                  browsed: dict[str, tuple[PageLoad, list[float]]]) -> None:
-    print(f"\n   {title} (build: median of {repeats} runs)")
-    header = (f"   {'values':>6} {'edges':>6} {'steps':>5} {'build s':>8} {'file KB':>8} "
-              f"{'KB/value':>8} {'ms/value':>8}")
+def print_scaling(title: str, builds: list[Build],
+                  browsed: dict[str, tuple[PageLoad, StepTimes]]) -> None:
+    print(f"\n   {title}")
+    header = (f"   {'values':>6} {'edges':>6} {'steps':>5} {'build s':>8} {'steps s':>8} "
+              f"{'dot s':>8} {'file KB':>8} {'KB/value':>8} {'ms/value':>8}")
     if browsed:
-        header += f" {'load ms':>8} {'step med':>8} {'step max':>8} {'at step':>8}"
+        header += f" {'load ms':>8} {'step med':>8} {'step max':>8}  slowest step"
     print(header)
     for b in builds:
         if b.error:
             print(f"   FAILED: {b.error}")
             continue
         line = (f"   {b.nodes:>6} {b.edges:>6} {b.steps:>5} {b.median:>8.3f} "
+                f"{statistics.median(b.steps_seconds):>8.3f} "
+                f"{statistics.median(b.layout_seconds):>8.3f} "
                 f"{b.bytes / 1e3:>8.1f} {b.bytes / 1e3 / b.nodes:>8.2f} "
                 f"{b.median * 1e3 / b.nodes:>8.2f}")
         if b.name in browsed:
-            page, sweep = browsed[b.name]
-            worst = max(range(len(sweep)), key=sweep.__getitem__)
-            line += (f" {page.wall_ms:>8.1f} {statistics.median(sweep):>8.1f} "
-                     f"{sweep[worst]:>8.1f} {worst:>4}/{b.steps - 1:<4}")
+            page, times = browsed[b.name]
+            worst = times.worst
+            flag = "" if times.total[worst] < STEP_TARGET_MS else "  > target"
+            line += (f" {page.wall_ms:>8.1f} {statistics.median(times.total):>8.1f} "
+                     f"{times.total[worst]:>8.1f}  {describe_step(b, worst)}{flag}")
         print(line)
     ok = [b for b in builds if not b.error]
     if len(ok) < 2:
         return
-    first, last, before = ok[0], ok[-1], ok[-2]
+    first, last = ok[0], ok[-1]
     kb = (last.bytes / last.nodes) / (first.bytes / first.nodes)
     ms = (last.median / last.nodes) / (first.median / first.nodes)
-    print(f"   per-value ratio largest/smallest ({last.nodes} / {first.nodes} values): "
-          f"KB/value {kb:.2f}x, ms/value {ms:.2f}x   (about 1 or below: linear or better; "
-          "fixed costs make small graphs dearer per value)")
-    file_k = exponent((before.nodes, before.bytes), (last.nodes, last.bytes))
-    time_k = exponent((before.nodes, before.median), (last.nodes, last.median))
-    print(f"   growth exponent k (cost ~ values^k) between the two largest sizes "
-          f"({before.nodes} -> {last.nodes}): file {file_k:.2f}, build time {time_k:.2f}"
-          "   (1.00 = linear)")
+    print(f"   per-value ratio, largest / smallest ({last.nodes} / {first.nodes} values): "
+          f"KB/value {kb:.2f}x, ms/value {ms:.2f}x  (1 = linear; below 1: fixed costs "
+          "dominate small graphs)")
+    large = [b for b in ok if b.nodes >= 100] or ok  # past the fixed costs
+    sizes = [b.nodes for b in large]
+    fits = {"file": [b.bytes for b in large], "build": [b.median for b in large],
+            "steps": [statistics.median(b.steps_seconds) for b in large],
+            "dot": [statistics.median(b.layout_seconds) for b in large]}
+    if all(b.name in browsed for b in large):
+        fits["median browser step"] = [statistics.median(browsed[b.name][1].total)
+                                       for b in large]
+    print(f"   growth exponent k, cost ~ values^k fitted over {', '.join(map(str, sizes))} "
+          "values (1 = linear, 2 = quadratic): " +
+          ", ".join(f"{name} {exponent(sizes, costs):.2f}" for name, costs in fits.items()))
 
 
-def profile(label: str, run: Callable[[], object], top: int = 10) -> None:
+def profile(label: str, run: Callable[[], object], edges: int, top: int = 10) -> None:
     """cProfile one build; print the functions with the most own time and the main
     stages' cumulative time."""
     gc.collect()
@@ -333,7 +442,8 @@ def profile(label: str, run: Callable[[], object], top: int = 10) -> None:
     wall = time.perf_counter() - start
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = sum(row[2] for row in stats.stats.values())  # own time of every function
-    print(f"\n   cProfile, {label}: {wall:.3f} s under the profiler "
+    print(f"\n   cProfile, {label}: {wall:.3f} s under the profiler (which slows the "
+          f"Python parts, not the graphviz subprocess) "
           f"({total:.3f} s of own time recorded)")
     print(f"     top {top} by own time (tottime):")
     rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
@@ -352,6 +462,12 @@ def profile(label: str, run: Callable[[], object], top: int = 10) -> None:
               ("    _Layout.svg", "player.py", "svg"),
               ("    _script_safe_json", "player.py", "_script_safe_json"),
               ("  write_atomically", "render.py", "write_atomically")]
+    counts = {name: sum(row[1] for key, row in stats.stats.items()
+                        if key[2] == name and key[0].endswith(f"autograd/viz/{module}"))
+              for name, module in (("symbol", "steps.py"), ("format_number", "graph.py"),
+                                   ("rule_text", "steps.py"))}
+    print(f"     calls per drawn edge ({edges} edges): " +
+          ", ".join(f"{name} {calls / edges:.1f}" for name, calls in counts.items()))
     print("     stages by cumulative time:")
     for title, module, function in stages:
         cumulative = sum(row[3] for key, row in stats.stats.items()
@@ -383,7 +499,8 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"Python {sys.version.split()[0]}; Graphviz: {find_renderer()}; "
-          f"medians of {repeats} runs; gc enabled")
+          f"medians of {repeats} runs; gc enabled; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.2f} at start")
 
     # 1. The MLP player.
     out, params = mlp_example()
@@ -401,16 +518,18 @@ def main() -> None:
     print_builds(builds, repeats)
 
     # 3's builds first (the browser then opens every page in one session).
-    chains = [time_build(f"chain {n}", chain(n), out_dir / f"chain_{n}.html", repeats,
-                         max_nodes=None, collapse_after=None) for n in CHAIN_SIZES]
+    chains = [time_build(f"chain of {n} values", chain(n), out_dir / f"chain_{n}.html",
+                         repeats, max_nodes=None, collapse_after=None) for n in CHAIN_SIZES]
     mlps = []
     for width in MLP_WIDTHS:
         root, named = mlp_example(width)
-        mlps.append(time_build(f"mlp {width}", root, out_dir / f"mlp_{width}.html", repeats,
-                               params=named, max_nodes=None, collapse_after=None))
+        mlps.append(time_build(f"MLP 2-{width}-{width}-1", root, out_dir / f"mlp_{width}.html",
+                               repeats, params=named, max_nodes=None, collapse_after=None))
 
     # 2. The browser.
-    browsed: dict[str, tuple[PageLoad, list[float]]] = {}
+    browsed: dict[str, tuple[PageLoad, StepTimes]] = {}
+    frame_sweeps = scaling_sweeps = min(3, repeats)
+    js_profiles: dict[str, str] = {}
     have_browser = shutil.which("chromedriver") and (
         shutil.which("chromium") or shutil.which("chromium-browser"))
     if args.no_browser or not have_browser:
@@ -425,40 +544,56 @@ def main() -> None:
                       "from performance.now() in the page (0.1 ms resolution)")
                 for build in builds:
                     if not build.error:
-                        browse(driver, build, repeats)
+                        browse(driver, build, repeats, frame_sweeps)
                 for build in chains + mlps:
                     if not build.error:
-                        browsed[build.name] = browse_once(driver, build)
+                        browsed[build.name] = (load(driver, build.path),
+                                               sweep_steps(driver, scaling_sweeps))
+                # Where the slowest step of each largest page spends its time.
+                for build in (chains[-1], mlps[-1]):
+                    if build.name in browsed:
+                        worst = browsed[build.name][1].worst
+                        js_profiles[build.name] = (
+                            f"{build.name}: {describe_step(build, worst)}: "
+                            + js_profile(driver, build, worst))
             finally:
                 driver.quit()
 
     # 3. Scaling.
-    print("\n3. Scaling: max_nodes=None, collapse_after=None; build = draw_backward + "
-          "save_html")
+    print(f"\n3. Scaling: max_nodes=None, collapse_after=None. build s = draw_backward + "
+          f"save_html, median of {repeats}; steps s, dot s = its forward/backward_steps and "
+          "graphviz-layout parts")
     if browsed:
-        print("   browser columns: one load (driver.get) and one sweep of show(i) + forced "
-              "layout over every step")
-    print_scaling("chain x -> *0.9 -> tanh -> *0.9 -> ... (forward + backward steps)",
-                  chains, repeats, browsed)
+        print(f"   browser: load ms = one driver.get; step med / step max = median / slowest "
+              f"of each step's median of {scaling_sweeps} sweeps of show(i) + forced layout")
+    print_scaling("chain x -> *0.9 -> tanh -> *0.9 -> ...", chains, browsed)
     print_scaling("MLP 2-w-w-1, w = " + ", ".join(map(str, MLP_WIDTHS)) + ", one example",
-                  mlps, repeats, browsed)
+                  mlps, browsed)
+
+    if js_profiles:
+        print("\n   The slowest browser step of the largest pages, under Chromium's sampling "
+              "profiler (one run; style/layout is charged to the DOM call forcing it):")
+        for text in js_profiles.values():
+            print(f"     {text}")
 
     # Where the time goes, at the largest sizes.
     print("\n   Profiles of the largest builds (draw_backward + save_html):")
     big_chain = chain(CHAIN_SIZES[-1])
     profile(f"chain of {CHAIN_SIZES[-1]} values", lambda: draw_backward(
-        big_chain, max_nodes=None, collapse_after=None).save_html(out_dir / "profile.html"))
+        big_chain, max_nodes=None, collapse_after=None).save_html(out_dir / "profile.html"),
+        chains[-1].edges)
     root, named = mlp_example(MLP_WIDTHS[-1])
     profile(f"MLP 2-{MLP_WIDTHS[-1]}-{MLP_WIDTHS[-1]}-1", lambda: draw_backward(
         root, params=named, max_nodes=None, collapse_after=None).save_html(
-        out_dir / "profile.html"))
+        out_dir / "profile.html"), mlps[-1].edges)
     print("     (render.layout's time is spent waiting for the graphviz subprocess: its own "
           "time shows as select/poll/read)")
 
     if args.keep:
         print(f"\nPages kept in {out_dir}")
     work.cleanup()
-    print(f"\nTotal {time.perf_counter() - started:.1f} s")
+    print(f"\nTotal {time.perf_counter() - started:.1f} s; load average "
+          f"{os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..engine import Value, _gradients_as_floats, topological_order
 from .graph import VisibleGraph, format_number
@@ -221,13 +221,17 @@ def rule_text(graph: VisibleGraph, node: Value, position: int) -> list[str]:
     ``["1 - o^2", "1 - 0.7071^2", "0.5"]``, or ``["b", "-3"]`` for d(a*b)/da."""
     spec = graph.options.number_format
     template = node.primitive.slope_template(position, len(node.parents))
-    names = {str(i): symbol(graph, p) if p in graph.names else f"x{i}"
-             for i, p in enumerate(node.parents)}
-    names["out"] = symbol(graph, node)
-    numbers = {str(i): format_number(p.data, spec) for i, p in enumerate(node.parents)}
-    numbers["out"] = format_number(node.data, spec)
+
+    def name(key: str) -> str:  # only what the template uses: a 100-input sum is not
+        value = node if key == "out" else node.parents[int(key)]  # 100 x 100 work
+        return symbol(graph, value) if value in graph.names else f"x{key}"
+
+    def number(key: str) -> str:
+        value = node if key == "out" else node.parents[int(key)]
+        return format_number(value.data, spec)
+
     slope = format_number(node.local_derivatives[position], spec)
-    return _distinct([_fill(template, names), _fill(template, numbers), slope])
+    return _distinct([_fill(template, name), _fill(template, number), slope])
 
 
 def symbol(graph: VisibleGraph, node: Value) -> str:
@@ -236,13 +240,13 @@ def symbol(graph: VisibleGraph, node: Value) -> str:
     return name if re.fullmatch(r"[\w.']+", name) else f"({name})"
 
 
-def _fill(template: str, words: dict[str, str]) -> str:
+def _fill(template: str, word: Callable[[str], str]) -> str:
     # A placeholder that is the whole formula takes its word as it is; inside a formula
     # a negative number gets parentheses: 1 - (-0.5)^2, not 1 - -0.5^2.
     whole = re.fullmatch(r"\{(\w+)\}", template)
     if whole:
-        return words[whole.group(1)]
-    return re.sub(r"\{(\w+)\}", lambda m: _operand(words[m.group(1)]), template)
+        return word(whole.group(1))
+    return re.sub(r"\{(\w+)\}", lambda m: _operand(word(m.group(1))), template)
 
 
 _SCIENTIFIC = re.compile(r"\d(\.\d*)?e[+-]?\d+$")
