@@ -107,7 +107,8 @@ class Primitive:
             names["k"] = f"{self.constant:g}"
             names["k_minus_1"] = f"{self.constant - 1:g}"
         names["out"] = "{out}"
-        return re.sub(r"\{(\w+)\}", lambda m: names[m.group(1)], text)
+        text = re.sub(r"\{(\w+)\}", lambda m: names[m.group(1)], text)
+        return re.sub(r"\^1$", "", text)  # 2 * x^1 reads 2 * x
 
     def formula(self, arguments: list[str]) -> str:
         """The forward computation written out with the given argument texts.
@@ -130,7 +131,9 @@ class Primitive:
             return f"{arguments[0]}^{arguments[1]}"
         if self.arity == 2:  # the infix operators + - * /
             return f"{arguments[0]} {self.symbol} {arguments[1]}"
-        return f"{self.symbol}({', '.join(arguments)})"
+        # Inside a call's own parentheses an argument needs none: tanh(-1), not tanh((-1)).
+        bare = [a[1:-1] if a.startswith("(") and a.endswith(")") else a for a in arguments]
+        return f"{self.symbol}({', '.join(bare)})"
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from autograd import Value, weighted_sum
+from autograd import Value, grad, weighted_sum
 
 from . import data
 from .modules import ACTIVATIONS, MLP, Neuron
@@ -171,7 +171,7 @@ WHAT_TO_OPEN = {
     PLAYER_FILE: "backpropagation step by step through one trained neuron "
                  "(open in a browser, press → or Space)",
     GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
-                "neuron, with each value's gradient",
+                "neuron, with each value's gradient d score / d value",
     "decision_boundary.png": "what the trained model predicts over the plane",
     "loss.png": "loss and accuracy per epoch",
 }
@@ -202,14 +202,33 @@ def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | 
     index, neuron = _active_neuron(model, example)
     output, params = _neuron_graph(neuron, example)
     try:
-        player = draw_backward(output, params=params)
+        # Seeded with what the rest of the network sends back to this neuron, so the
+        # gradients are d score / d value, the same numbers as in forward_graph.svg.
+        player = draw_backward(output, _score_gradient(model, example, index),
+                               params=params)
     except RuntimeError as error:  # no Graphviz renderer: say so, keep the rest
         return _skipped("the backpropagation player", error)
     # The forward graph's cluster name, so the two pictures can be matched up.
-    terms = " + ".join(f"w{i}·x{i}" for i in range(len(neuron.w)))
-    title = (f"Neuron layers.0.neurons.{index} on training example 0: "
-             f"n = {terms} + b, o = {neuron.activation}(n); grad = ∂o/∂value")
+    title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
+             "grad = ∂score/∂value")
     return player.save_html(path, title=title)
+
+
+def _score_gradient(model: MLP, example: list[float], index: int) -> float:
+    """d score / d (output of first-layer neuron ``index``) on ``example``.
+
+    ``autograd.grad`` returns it without touching any ``.grad`` of the model.
+    """
+    hidden = model.layers[0](example)
+    hidden = hidden if isinstance(hidden, list) else [hidden]
+    if len(model.layers) == 1:  # the neuron is an output itself
+        return 1.0
+    score = model.layers[1](hidden)
+    for layer in model.layers[2:]:
+        score = layer(score if isinstance(score, list) else [score])
+    score = score[0] if isinstance(score, list) else score
+    (gradient,) = grad(score, hidden[index], allow_unused=True)
+    return float(gradient)
 
 
 def _active_neuron(model: MLP, example: list[float]) -> tuple[int, Neuron]:
@@ -257,13 +276,14 @@ def _draw_forward_graph(path: Path, model: MLP, example: list[float],
     else:
         root, root.label = output, "score"
     size = {"collapse_after": None, "max_nodes": FULL_GRAPH_MAX_NODES} if full else {}
-    # backward() fills the .grad the drawing shows; the model's own .grad (the last
-    # training step's) is put back afterwards, so drawing changes nothing.
+    # backward() fills the .grad the drawing shows, from zero: the last training step's
+    # gradients are set aside first and put back afterwards, so drawing changes nothing.
     saved = [p.grad for p in model.parameters()]
+    model.zero_grad()
     root.backward()
     try:
-        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron", **size),
-                   path)
+        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
+                            number_format=".4g", **size), path)
     except (RuntimeError, GraphTooLargeError) as error:  # no renderer, or too large
         return _skipped("the graph drawing", error)
     finally:

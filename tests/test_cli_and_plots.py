@@ -133,6 +133,42 @@ def test_the_drawings_show_an_active_neuron_and_leave_the_model_alone(tmp_path):
     assert [(p.data, p.grad, p.label) for p in model.parameters()] == before
 
 
+def test_both_drawings_show_d_score_d_value_with_nothing_left_over(tmp_path, monkeypatch):
+    """The player of one neuron and the forward graph agree with autograd.grad of the
+    score, however much gradient training left in the parameters."""
+    from autograd import grad
+    from autograd.viz import player as player_module
+
+    model = MLP(2, [4, 4, 1], seed=0)
+    example = [0.3, -0.7]
+    for p in model.parameters():
+        p.grad = 5.0  # as a training step leaves them
+    params = dict(model.named_parameters())
+    expected = dict(zip(params, grad(model(example), list(params.values()))))
+    drawn = {}
+    real_render = autograd.viz.render.render_svg
+
+    def record(dot, path=None):
+        drawn.update({name: p.grad for name, p in params.items()})
+        return real_render(dot, path)
+
+    monkeypatch.setattr("autograd.viz.render_svg", record)
+    _draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
+    assert drawn == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert all(p.grad == 5.0 for p in model.parameters())  # put back
+    players = []
+    monkeypatch.setattr(player_module.Player, "save_html",
+                        lambda self, path, title=None: players.append(self) or Path(path))
+    _draw_neuron_player(tmp_path / "p.html", model, example)
+    (player,) = players
+    index, _ = _active_neuron(model, example)
+    final = player.state(-1).texts
+    for name in ("w0", "w1", "b"):
+        value = next(v for v in player.graph.nodes if v.label == name)
+        key = f"layers.0.neurons.{index}.{'b' if name == 'b' else 'w.' + name[1]}"
+        assert final[player.graph.ids[value] + "-grad"] == f"grad {expected[key]:.4g}", name
+
+
 def test_with_every_neuron_off_the_player_shows_the_first_and_says_why(tmp_path):
     model = MLP(2, [3, 1], seed=0)
     for neuron in model.layers[0].neurons:

@@ -44,7 +44,7 @@ MARGIN = 8
 POINTS_PER_INCH = 72
 
 
-def draw_backward(root: Value, *, forward: bool = True,
+def draw_backward(root: Value, gradient: float = 1.0, *, forward: bool = True,
                   params: Iterable[Value] | Mapping[str, Value] = (),
                   **options: Any) -> "Player":
     """A player of the forward and the backward pass of ``root``; no ``.grad`` changes.
@@ -57,6 +57,8 @@ def draw_backward(root: Value, *, forward: bool = True,
     (``a.grad = -6 + 3 = -3``). The last step holds the gradients ``backward()`` gives.
 
     Args:
+        gradient: the output's gradient to start from, as in ``backward(gradient)``:
+            1 (the default), or the gradient a part of a larger graph receives.
         forward: step through the forward pass first.
         params: values to draw as parameters (a list, or a dict of names).
         **options: the fields of :class:`DrawOptions`. Here ``number_format`` defaults
@@ -77,9 +79,17 @@ def draw_backward(root: Value, *, forward: bool = True,
     chosen = DrawOptions.from_keywords(
         "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options)
     graph = VisibleGraph.of(root, chosen, parameter_names(params))
-    steps = (forward_steps(graph) if forward else []) + backward_steps(graph)
+    steps = (forward_steps(graph) if forward else []) + \
+        backward_steps(graph, _seed(gradient))
     start = initial_state(graph, forward)
     return Player(graph, steps, start, _Layout.of(graph, steps, start))
+
+
+def _seed(gradient: Any) -> float:
+    if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
+        raise TypeError(f"draw_backward: gradient must be a number, got "
+                        f"{type(gradient).__name__} ({gradient!r})")
+    return float(gradient)
 
 
 @dataclass

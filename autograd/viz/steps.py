@@ -31,6 +31,7 @@ from .graph import VisibleGraph, format_number
 
 CHAIN_RULE = "input.grad += local derivative × upstream gradient"
 EDGE_LINES = ("rule", "value", "product")  # the texts on an edge, top to bottom
+BACKWARDS = {"LR": "←", "RL": "→", "TB": "↑", "BT": "↓"}  # the way gradients flow
 
 
 @dataclass
@@ -73,7 +74,7 @@ def initial_state(graph: VisibleGraph, forward: bool) -> InitialState:
         unknown = forward and not node.is_leaf
         texts[f"{vid}-data"] = "data ?" if unknown else f"data {format_number(node.data, spec)}"
         start = _start_gradient(node)
-        texts[f"{vid}-grad"] = f"grad {format_number(start, spec)}" if start else "grad"
+        texts[f"{vid}-grad"] = f"grad {format_number(start, spec)}" if start else "grad ?"
         states[vid] = "unknown" if unknown else "known"
         for position in graph.shown[node]:
             eid = edge_id(graph, node, position)
@@ -94,25 +95,25 @@ def _start_gradient(node: Value) -> float:
 def forward_steps(graph: VisibleGraph) -> list[Step]:
     """Step 0 names the given values; then each computed value appears, in order."""
     spec = graph.options.number_format
-    leaves = [graph.name(n) for n in graph.nodes if n.is_leaf]
+    leaves = [graph.full_names[n] for n in graph.nodes if n.is_leaf]
     first = Step("forward", "Forward pass: start from the given values",
-                 [f"Inputs and parameters are given: {_few(leaves)}.",
-                  "Each next step computes one value from its inputs, in topological order "
-                  "(every value after the values it uses)."])
+                 [f"The leaves (inputs, parameters and constants) are given: {_few(leaves)}.",
+                  "Each following step computes one value from its inputs, in topological "
+                  "order (every value after the values it uses)."])
     steps = [first]
     for node in graph.nodes:
         if node.is_leaf:
             continue
         vid = graph.ids[node]
         shown = set(graph.shown[node])
-        arguments = [symbol(graph, p) if i in shown else HIDDEN
+        arguments = [symbol(graph, p, node) if i in shown else HIDDEN
                      for i, p in enumerate(node.parents)]
         numbers = [_operand(format_number(p.data, spec)) if i in shown else HIDDEN
                    for i, p in enumerate(node.parents)]
         symbolic = _shorten(node.primitive.formula(arguments))
         numeric = _shorten(node.primitive.formula(numbers))
         result = format_number(node.data, spec)
-        step = Step("forward", f"Forward: {graph.name(node)} = {symbolic}",
+        step = Step("forward", f"Forward: {_actor(graph, node)} = {symbolic}",
                     [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric,
                                            result]))],
                     texts={f"{vid}-data": f"data {result}"}, states={vid: "known"},
@@ -127,18 +128,26 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
 # --- backward ---------------------------------------------------------------------------
 
 
-def backward_steps(graph: VisibleGraph) -> list[Step]:
-    """The seed, one step per node as the engine's walk finishes it, and the end."""
+def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
+    """The seed, one step per node as the engine's walk finishes it, and the end.
+
+    ``gradient`` seeds the output, as ``backward(gradient)`` does: 1 for the output's
+    own derivative, or the gradient arriving from a larger graph this one is part of.
+    """
     root, spec = graph.root, graph.options.number_format
     order = topological_order(root)
     gradients = {n: _start_gradient(n) for n in order if n.is_leaf and _start_gradient(n)}
-    gradients[root] = gradients.get(root, 0.0) + 1.0
-    name = graph.name(root)
-    seed = Step("backward", f"Backward pass: start at the output, {name}.grad = 1",
-                [f"∂{name}/∂{name} = 1: nudging {name} by a little changes {name} by "
-                 "exactly that much.",
-                 f"Now each value, from the output back, passes its gradient to its "
-                 f"inputs by the chain rule: {CHAIN_RULE}."],
+    gradients[root] = gradients.get(root, 0.0) + gradient
+    name, seed_text = graph.name(root), format_number(gradient, spec)
+    if gradient == 1.0:
+        why = (f"∂{name}/∂{name} = 1: nudging {name} by a little changes {name} by "
+               "exactly that much.")
+    else:
+        why = (f"{name}.grad = {seed_text} is given: the gradient arriving at {name} from "
+               f"the rest of the computation, which is not drawn here.")
+    seed = Step("backward", f"Backward pass: start at the output, {name}.grad = {seed_text}",
+                [why, f"Now each value, from the output back, passes its gradient to its "
+                      f"inputs by the chain rule: {CHAIN_RULE}."],
                 texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
                 flash_states={graph.ids[root]: "current"}, focus=[graph.ids[root]])
     steps = [seed]
@@ -161,8 +170,10 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     spec = graph.options.number_format
     upstream = gradients[node]
     name, vid = graph.name(node), graph.ids[node]
-    step = Step("backward", f"{name} passes its gradient {format_number(upstream, spec)} "
-                            f"back through {node._op} to its inputs",
+    inputs = "input" if len(set(node.parents)) == 1 else "inputs"
+    step = Step("backward", f"{_actor(graph, node)} passes its gradient "
+                            f"{format_number(upstream, spec)} back through {node._op} to "
+                            f"its {inputs}",
                 flash_states={vid: "current", f"{vid}-op": "current"},
                 focus=_focus(graph, node))
     terms: dict[Value, list[str]] = {}
@@ -182,9 +193,13 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
         step.texts[f"{pid}-grad"] = f"grad {format_number(total, spec)}"
         step.flash_texts[f"{pid}-grad"] = f"grad {sum_text}"
         step.flash_states[pid] = "receiving"
+        who = symbol(graph, parent, node)
         if before is not None:
-            step.lines.append(f"{graph.name(parent)} is reached again, so the contributions "
-                              f"add up: {symbol(graph, parent)}.grad = {sum_text}")
+            step.lines.append(f"{who} is reached again, so the contributions "
+                              f"add up: {who}.grad = {sum_text}")
+        elif len(added) > 1:
+            step.lines.append(f"{who} is used {len(added)} times here, so the contributions "
+                              f"add up: {who}.grad = {sum_text}")
     if graph.hidden_count(node):
         step.lines.append(f"(and the same for the {graph.hidden_text(node)[4:]}, not drawn)")
     return step
@@ -201,22 +216,29 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
                f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}")
     eid = edge_id(graph, node, position)
     # Three short lines on the edge, so the drawing stays narrow: the rule, the rule
-    # with numbers, and the product with the upstream gradient.
-    lines = [derivative, "= " + " = ".join(worked), product] if worked else \
-        [derivative, product, ""]  # no blank line between the rule and the product
+    # with numbers, and the product with the upstream gradient, with an arrow the way
+    # the gradient flows (against the edge's arrowhead). Short names: the edge shows
+    # which values it joins. The caption names values of other neurons in full.
+    arrow = BACKWARDS[graph.options.rankdir]
+    lines = [derivative, "= " + " = ".join(worked), f"{arrow} {product}"] if worked else \
+        [derivative, f"{arrow} {product}", ""]  # no blank line before the product
+    rule, *worked = rule_text(graph, node, position, context=node)
+    derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent, node)} = {rule}"
     step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
     is_zero = slope == 0
     step.states[eid] = "dead" if is_zero else "done"
     step.flash_states[eid] = "dead-now" if is_zero else "active"
-    line = f"{' = '.join([derivative, *worked])},  so {symbol(graph, parent)}.grad += {product}"
+    line = (f"{' = '.join([derivative, *worked])},  "
+            f"so {symbol(graph, parent, node)}.grad += {product}")
     if is_zero:
         note = node.primitive.zero_slope_note or \
             f"this input has no effect on {graph.name(node)} here"
-        line += f"  (slope 0: {note})"
+        line += f"  (slope 0 because {note})"
     step.lines.append(line)
 
 
-def rule_text(graph: VisibleGraph, node: Value, position: int) -> list[str]:
+def rule_text(graph: VisibleGraph, node: Value, position: int,
+              context: Value | None = None) -> list[str]:
     """The local derivative as [rule, rule with numbers, slope], equal parts dropped:
     ``["1 - o^2", "1 - 0.7071^2", "0.5"]``, or ``["b", "-3"]`` for d(a*b)/da."""
     spec = graph.options.number_format
@@ -224,7 +246,7 @@ def rule_text(graph: VisibleGraph, node: Value, position: int) -> list[str]:
 
     def name(key: str) -> str:  # only what the template uses: a 100-input sum is not
         value = node if key == "out" else node.parents[int(key)]  # 100 x 100 work
-        return symbol(graph, value) if value in graph.names else f"x{key}"
+        return symbol(graph, value, context) if value in graph.names else f"x{key}"
 
     def number(key: str) -> str:
         value = node if key == "out" else node.parents[int(key)]
@@ -234,9 +256,15 @@ def rule_text(graph: VisibleGraph, node: Value, position: int) -> list[str]:
     return _distinct([_fill(template, name), _fill(template, number), slope])
 
 
-def symbol(graph: VisibleGraph, node: Value) -> str:
-    """A value's name as it sits in a formula: ``(a+b)`` in parentheses, ``w.1`` as is."""
+def symbol(graph: VisibleGraph, node: Value, context: Value | None = None) -> str:
+    """A value's name as it sits in a formula: ``(a+b)`` in parentheses, ``w.1`` as is.
+
+    Seen from ``context`` (the value acting in a step), a value of another neuron is
+    named in full: "layers.0.neurons.1.o", not an ambiguous "o".
+    """
     name = graph.name(node)
+    if context is not None and graph.group_of(node) != graph.group_of(context):
+        name = graph.full_names[node]
     return name if re.fullmatch(r"[\w.']+", name) else f"({name})"
 
 
@@ -275,6 +303,12 @@ def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     states = {graph.ids[n]: "final" for n in graph.nodes}
     return Step("done", "Done: every gradient is final, the same numbers backward() "
                         "leaves in .grad", lines, states=states)
+
+
+def _actor(graph: VisibleGraph, node: Value) -> str:
+    """The acting value's name, with its neuron when it has one: "o (layers.0.neurons.1)"."""
+    group = graph.group_of(node)
+    return f"{graph.name(node)} ({group})" if group else graph.name(node)
 
 
 HIDDEN = "…"  # an argument summarised in a "... N more" node
