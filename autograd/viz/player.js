@@ -10,6 +10,7 @@
   var stage = document.getElementById("stage");
   var slider = document.getElementById("slider");
   var playButton = document.getElementById("play");
+  var speed = document.getElementById("speed");
   var READABLE = 12 / 14;  // drawing text is 14px: never fit below 12px on screen
   var MOST = 1.6;          // and do not blow a tiny graph up beyond this
 
@@ -41,10 +42,13 @@
     return { width: box.width, height: box.height };
   }
 
-  function fit() {
+  // The first view: the whole graph if its text stays readable (12px), else readable
+  // text and the acting values brought into view. The "fit" button fits whatever the
+  // size of the text, to see the whole shape.
+  function fit(readable) {
     var size = stageSize(), width = data.size[0], height = data.size[1];
-    var scale = Math.min(size.width / width, size.height / height);
-    view.scale = Math.max(READABLE, Math.min(MOST, scale));
+    var scale = Math.min(MOST, size.width / width, size.height / height);
+    view.scale = readable ? Math.max(READABLE, scale) : scale;
     view.x = Math.max(0, (size.width - width * view.scale) / 2);
     view.y = Math.max(0, (size.height - height * view.scale) / 2);
     applyView();
@@ -132,14 +136,7 @@
       }
     });
     var step = steps[current];
-    document.getElementById("title").textContent = step.title;
-    var list = document.getElementById("lines");
-    list.textContent = "";
-    step.lines.forEach(function (line) {
-      var item = document.createElement("li");
-      item.textContent = line;
-      list.appendChild(item);
-    });
+    fillCaption(step);
     var position = document.getElementById("position");
     position.textContent = "step " + (current + 1) + " of " + steps.length + " \u00b7 ";
     var phase = document.createElement("span");
@@ -149,6 +146,17 @@
     slider.value = current;
     document.body.dataset.current = current;
     keepInView(step.focus);
+  }
+
+  function fillCaption(step) {
+    document.getElementById("title").textContent = step.title;
+    var list = document.getElementById("lines");
+    list.textContent = "";
+    step.lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
   }
 
   function stop() {
@@ -164,7 +172,7 @@
     timer = setInterval(function () {
       if (current >= steps.length - 1) { stop(); return; }
       show(current + 1);
-    }, 1500);
+    }, parseInt(speed.value, 10));
   }
 
   function go(index) { stop(); show(index); }
@@ -178,7 +186,7 @@
   slider.oninput = function () { go(parseInt(slider.value, 10)); };
   document.getElementById("zoom-in").onclick = function () { zoom(1.25); };
   document.getElementById("zoom-out").onclick = function () { zoom(0.8); };
-  document.getElementById("fit").onclick = fit;
+  document.getElementById("fit").onclick = function () { fit(false); };
 
   document.addEventListener("keydown", function (event) {
     if (event.target === slider && (event.key === "ArrowLeft" || event.key === "ArrowRight")) {
@@ -193,7 +201,7 @@
       "+": function () { zoom(1.25); },
       "=": function () { zoom(1.25); },
       "-": function () { zoom(0.8); },
-      "0": fit
+      "0": function () { fit(false); }
     };
     var action = actions[event.key];
     if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
@@ -223,11 +231,27 @@
   function endDrag() { drag = null; stage.classList.remove("dragging"); }
   stage.addEventListener("pointerup", endDrag);
   stage.addEventListener("pointercancel", endDrag);
-  window.addEventListener("resize", fit);
+  // A new window size keeps the zoom the reader chose; it only keeps the actors in view.
+  window.addEventListener("resize", function () { keepInView(steps[current].focus); });
 
   // For tests and for anyone driving the page from a console.
   window.backpropPlayer = { show: go, fit: fit, zoom: zoom, view: view,
                             count: steps.length, current: function () { return current; } };
+  speed.onchange = function () { if (timer) { togglePlay(); togglePlay(); } };
+
+  // The caption box is as tall as the longest step needs (up to a third of the
+  // window), and stays that tall: a box that changed height would move the drawing.
+  function sizeCaption() {
+    var caption = document.getElementById("caption");
+    var tallest = 0;
+    steps.forEach(function (step, index) {
+      fillCaption(step);
+      tallest = Math.max(tallest, caption.scrollHeight);
+    });
+    caption.style.height = Math.min(tallest, window.innerHeight / 3) + "px";
+  }
+
+  sizeCaption();
   show(0);
-  fit();
+  fit(true);
 })();

@@ -36,11 +36,11 @@ from .steps import (EDGE_LINES, InitialState, Step, backward_steps, edge_id, for
 
 FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on screen
 LINE_HEIGHT = 18
-CHAR_WIDTH = 0.61 * FONT_SIZE  # a monospace font: every character as wide (0.6 em, and a little spare)
-PAD_X, PAD_Y = 8, 6
+CHAR_WIDTH = 0.605 * FONT_SIZE  # a monospace font: every character as wide (0.6 em, and a little spare)
+PAD_X, PAD_Y = 6, 6
 OP_DIAMETER = 40  # at least; "wx+b" and "ReLU" get a larger circle
-OP_CHAR_WIDTH = 9  # the op's symbol is 16 px bold
-MARGIN = 8
+OP_CHAR_WIDTH = 8  # the op's symbol is 16 px bold
+MARGIN = 4
 POINTS_PER_INCH = 72
 
 
@@ -275,7 +275,7 @@ def _value_size(graph: VisibleGraph, node: Value, longest: Mapping[str, float]) 
 def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
     """DOT for layout only: fixed-size empty boxes and label-sized edge labels."""
     inches = POINTS_PER_INCH
-    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.08; "
+    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.02; "
              'node [label="" fixedsize=true]; edge [arrowsize=0.8];']
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
