@@ -73,7 +73,8 @@ class Primitive:
 
     def bind(self, constant: float) -> "Primitive":
         """Return this op with its constant argument fixed (``x ** k`` for a number k)."""
-        return _bind_constant(self, constant)
+        # + 0.0 turns -0.0 into 0.0: the cache below takes them for one key anyway.
+        return _bind_constant(self, constant + 0.0)
 
     def label(self) -> str:
         """The short text drawings show for this op (``**3`` for a bound power)."""

@@ -14,7 +14,7 @@ from autograd.primitives import POW_CONST
 from autograd.testing.strategies import CONSTANT_EXPONENTS, arguments
 from autograd.viz import (DrawOptions, GraphTooLargeError, draw_backward, draw_dot,
                           find_renderer, render_svg)
-from autograd.viz.graph import format_number, visible_text
+from autograd.viz.graph import VisibleGraph, format_number, visible_text
 from autograd.viz.steps import rule_text
 from nn import MLP
 
@@ -174,9 +174,9 @@ def test_an_mlp_graph_is_grouped_by_neuron_and_by_layer():
     model = MLP(2, [3, 3, 1], seed=0)
     out = model([0.5, -0.5])
     source = draw_dot(out, group_by="neuron", params=dict(model.named_parameters())).source
-    clusters = re.findall(r"label=\"?(layers[\w.]+)", source)
+    clusters = re.findall(r"label=<(layers[\w.]+)>", source)
     assert len(clusters) == 3 + 3 + 1 and "layers.0.neurons.0" in clusters
-    layers = re.findall(r"label=\"?(layers[\w.]+)", draw_dot(out, group_by="layer").source)
+    layers = re.findall(r"label=<(layers[\w.]+)>", draw_dot(out, group_by="layer").source)
     assert layers == ["layers.0", "layers.1", "layers.2"]
 
 
@@ -437,3 +437,130 @@ def test_missing_renderer_gives_the_fix(monkeypatch):
     monkeypatch.setattr("autograd.viz.render.sys.executable", "/nonexistent/python")
     with pytest.raises(RuntimeError, match="pip install graphviz-pure"):
         find_renderer()
+
+
+# --- edge cases found by trying to break it ---------------------------------------------
+
+
+def test_a_box_behind_a_collapsed_sum_still_shows_its_whole_gradient():
+    x = Value(1.5, label="x")
+    total = sum_values([Value(float(i)) for i in range(7)] +
+                       [x * k for k in (2.0, 3.0, 4.0, 5.0, 6.0)] + [x * 100])
+    player = draw_backward(total)
+    total.backward()
+    assert player.state(-1).texts[f"{player.graph.ids[x]}-grad"] == "grad 120" == \
+        f"grad {x.grad:g}"
+
+
+def test_infinities_keep_their_sign_and_padded_zeros_lose_theirs():
+    assert format_number(-math.inf, ".4f") == "-inf"
+    assert format_number(-0.0, ">8") == "     0.0"
+    assert format_number(-1e-9, "+.2f") == "+0.00"
+    x, y = Value(0.0, label="x"), Value(-1.0, label="y")
+    z = x.sqrt() * y
+    player = draw_backward(z)
+    z.backward()
+    assert x.grad == -math.inf
+    assert player.state(-1).texts[f"{player.graph.ids[x]}-grad"] == "grad -inf"
+
+
+def test_a_zero_slope_times_an_infinite_gradient_is_not_drawn_as_nothing():
+    x, y = Value(0.0, label="x"), Value(1.0, label="y")
+    out = (x * y).sqrt()
+    player = draw_backward(out, forward=False)
+    edge = f"{player.graph.ids[out.parents[0]]}-a1"  # y's edge: slope x = 0, upstream inf
+    assert player.state(-1).states[edge] == "done"
+    assert not any("slope 0" in line for s in player.steps for line in s.lines)
+
+
+def test_labels_that_look_like_the_pages_own_markers_change_nothing():
+    import json
+
+    x = Value(2.0, label="/*SCRIPT*/")
+    y = x * Value(3.0, label="<!--DATA-->")
+    y.label = "/*STYLE*/ <!--DRAWING-->"
+    player = draw_backward(y)
+    player.title = "/*SCRIPT*/ <!--TITLE-->"
+    page = player.html()
+    data = re.search(r'<script type="application/json" id="player-data">(.*?)</script>',
+                     page, re.S).group(1)
+    assert len(json.loads(data)["steps"]) == len(player)
+    script = page.rsplit("<script>", 1)[1].split("</script>")[0]
+    from importlib import resources
+    assert script.strip() == resources.files("autograd.viz").joinpath(
+        "player.js").read_text().strip()
+
+
+def test_a_short_weighted_sum_is_never_collapsed_into_duplicates():
+    n = weighted_sum([Value(2.0, label="w")], [Value(3.0, label="x")], Value(0.5, label="b"))
+    source = draw_dot(n, collapse_after=2).source
+    assert "more" not in source and len(re.findall(r"-> v\d+_op", source)) == 3
+    player = draw_backward(n, collapse_after=2)
+    assert sum("w.grad +=" in line for s in player.steps for line in s.lines) == 1
+
+
+def test_bidirectional_and_zero_width_controls_are_shown_as_escapes():
+    assert visible_text("x\u202e1\u200b2\u2066") == "x\\u202e1\\u200b2\\u2066"
+
+
+def test_group_names_reach_graphviz_as_text():
+    x = Value(2.0, label="l.0.n.1\\N\\.w")
+    source = draw_dot(x * 2, group_by="neuron").source
+    assert "label=<l.0.n.1\\N\\>" in source
+    assert "l.0.n.1\\N\\" in render_svg(draw_dot(x * 2, group_by="neuron"))
+
+
+def test_a_neurons_values_get_the_lectures_names_once_each():
+    model = MLP(2, [2], seed=0)
+    (n, *_rest) = [model.layers[0].neurons[0]]
+    pre = weighted_sum(n.w, [1.0, 2.0], n.b)
+    out = pre.tanh() + pre.relu()
+    graph = VisibleGraph.of(out, DrawOptions(group_by="neuron"),
+                            {p: name for name, p in model.named_parameters()})
+    names = [graph.name(v) for v in graph.nodes if not v.is_leaf]
+    assert names.count("n") == 1 and names.count("o") == 1
+
+
+def test_a_leaf_output_with_a_gradient_shows_the_sum_at_the_seed():
+    x = Value(3.0, label="x")
+    x.grad = 5.0
+    player = draw_backward(x, forward=False)
+    assert player.state(0).texts["v0-grad"] == "grad 5 + 1 = 6"
+    assert player.state(-1).texts["v0-grad"] == "grad 6"
+
+
+def test_more_options_are_checked_or_taken_as_a_user_means_them():
+    np = pytest.importorskip("numpy")
+    loss, (a, *_rest) = micrograd_example()
+    with pytest.raises(ValueError, match="forward must be True or False; got 'no'"):
+        draw_backward(loss, forward="no")
+    assert DrawOptions(max_nodes=np.int64(50)).max_nodes == 50
+    assert "#fff2cc" in draw_dot(loss, params=a).source  # one Value, not a list
+    assert "#f4cccc" in draw_dot(loss, highlight=a).source
+    assert '<footer id="legend" aria-label="legend" hidden>' in \
+        draw_backward(loss, legend=False).html()
+
+
+def test_files_are_written_whole_with_the_right_permissions_and_clear_errors(tmp_path):
+    import os
+    import stat
+
+    player = draw_backward(lecture_neuron())
+    with pytest.raises(FileNotFoundError, match=f"cannot write {tmp_path}/missing/p.html"):
+        player.save_html(tmp_path / "missing" / "p.html")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        player.save_html(tmp_path)
+    private = tmp_path / "private.html"
+    private.write_text("old")
+    private.chmod(0o600)
+    player.save_html(private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and "<svg" in private.read_text()
+    link = tmp_path / "link.html"
+    link.symlink_to(private)
+    player.save_html(link)
+    assert link.is_symlink()
+    fresh = player.save_html(tmp_path / "fresh.html")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -109,7 +109,8 @@ def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digrap
             _add_value_and_op(dot, graph, node, highlight, tables.get(node))
     for key, members in clusters.items():
         with dot.subgraph(name=f"cluster_{graph.ids[members[0]]}") as cluster:
-            cluster.attr(label=escape_xml(key), style="rounded,dashed", color="#999999",
+            # An HTML-like label: DOT's own escapes (\\N, \\G, \\") never apply to a name.
+            cluster.attr(label=f"<{escape_xml(key)}>", style="rounded,dashed", color="#999999",
                          fontcolor="#555555", fontsize="12")
             for node in members:
                 if node not in names.tabled:

@@ -61,6 +61,7 @@ class VisibleGraph:
         # Inside the box of group "layers.0.neurons.1", a weight reads "w.0", not
         # "layers.0.neurons.1.w.0": the group's label already says the rest. A neuron's
         # unnamed values read as in the lecture: n (the weighted sum) and o (its output).
+        taken: dict[tuple[str, str], Value] = {}
         for node in self.nodes:
             key = self.group_of(node)
             if not key:
@@ -68,8 +69,10 @@ class VisibleGraph:
             if self.names[node].startswith(key + "."):
                 self.names[node] = self.names[node][len(key) + 1:]
             elif not node.label and node not in self.params and not node.is_leaf:
-                self.names[node] = "n" if _is_weighted_sum(node) else "o"
-                self.full_names[node] = f"{key}.{self.names[node]}"
+                lecture_name = "n" if _is_weighted_sum(node) else "o"
+                if taken.setdefault((key, lecture_name), node) is node:  # one n, one o
+                    self.names[node] = lecture_name
+                    self.full_names[node] = f"{key}.{lecture_name}"
 
     def parameter_tables(self) -> dict[Value, list[Value]]:
         """For each grouped neuron, its weights and bias in formula order (w0, w1, ...,
@@ -202,9 +205,11 @@ def _shown_positions(node: Value, collapse_after: int | None) -> list[int]:
     if _is_weighted_sum(node):
         # Keep each weight with its input: the bias, then pairs (w_i, x_i).
         n = (count - 1) // 2
-        pairs = [*range(max(1, head // 2)), n - 1]
-        return [0, *(1 + i for i in pairs), *(1 + n + i for i in pairs)]
-    return [*range(head), count - 1]
+        pairs = list(dict.fromkeys([*range(max(1, head // 2)), n - 1]))
+        shown = [0, *(1 + i for i in pairs), *(1 + n + i for i in pairs)]
+    else:
+        shown = [*range(head), count - 1]
+    return shown if len(shown) < count else list(range(count))
 
 
 def _is_weighted_sum(node: Value) -> bool:
@@ -224,7 +229,9 @@ def natural_key(text: str) -> list[Any]:
 # --- text a person reads ------------------------------------------------------------------
 
 # Characters XML cannot hold, and other control characters: shown as visible escapes.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional and zero-width controls too: they could reorder or hide a caption's text.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u206f\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 def visible_text(text: str) -> str:
@@ -257,8 +264,8 @@ def format_number(x: Any, spec: str) -> str:
     if isinstance(x, float) and math.isnan(x):
         return "nan"
     text = format(x, spec)
-    if text.startswith("-") and not any(c in "123456789" for c in text.split("e")[0]):
-        text = text[1:]  # "-0.0000": rounded to zero, so no sign
+    if math.isfinite(x) and not re.search(r"[1-9]", re.split(r"[eE]", text)[0]):
+        return format(0.0, spec)  # -0.0, or rounded to zero: no sign, same padding
     return text
 
 
@@ -268,8 +275,8 @@ def escape_xml(text: str) -> str:
             .replace(">", "&gt;").replace('"', "&quot;"))
 
 
-def highlight_set(values: Collection[Value]) -> set[Value]:
-    values = set(values)
+def highlight_set(values: Value | Collection[Value]) -> set[Value]:
+    values = {values} if isinstance(values, Value) else set(values)
     for value in values:
         if not isinstance(value, Value):
             raise TypeError(f"draw: highlight must hold Values, got {type(value).__name__}")

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
@@ -93,7 +94,7 @@ def _check_number_format(spec: Any) -> None:
 def _whole_number_or_none(name: str, value: Any, at_least: int) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < at_least:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < at_least:
         raise ValueError(f"draw: {name} must be None or a whole number >= {at_least}; "
                          f"got {value!r}")
 
@@ -106,6 +107,8 @@ def parameter_names(params: Iterable[Value] | Mapping[str, Value]) -> dict[Value
         >>> parameter_names({"weight": w})[w]
         'weight'
     """
+    if isinstance(params, Value):  # one parameter, not a list of them
+        params = [params]
     if isinstance(params, Mapping):
         named = dict(params)
         for name, value in named.items():

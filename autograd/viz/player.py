@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -76,6 +77,8 @@ def draw_backward(root: Value, gradient: float = 1.0, *, forward: bool = True,
         >>> [step.phase for step in player.steps], x.grad
         (['backward', 'backward', 'backward', 'done'], 0.0)
     """
+    if not isinstance(forward, bool):
+        raise ValueError(f"draw_backward: forward must be True or False; got {forward!r}")
     chosen = DrawOptions.from_keywords(
         "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options)
     graph = VisibleGraph.of(root, chosen, parameter_names(params))
@@ -145,10 +148,12 @@ class Player:
             "<!--DRAWING-->": self.drawing.svg(self.start.texts, self.start.states),
             "<!--DATA-->": _script_safe_json(data),
             "/*SCRIPT*/": files.joinpath("player.js").read_text(encoding="utf-8"),
+            "<!--LEGEND-->": "" if self.graph.options.legend else " hidden",
         }
-        for marker, text in parts.items():  # markers, not str.format: CSS and JS use { }
-            page = page.replace(marker, text)
-        return page
+        # One pass over the markers (not str.format: CSS and JS use { }), so text put in
+        # for one marker, such as a label, is never searched for the next.
+        pattern = "|".join(re.escape(marker) for marker in parts)
+        return re.sub(pattern, lambda match: parts[match.group()], page)
 
     def save_html(self, path: str | Path, title: str | None = None) -> Path:
         """Write the player to ``path`` (atomically) and return the path."""

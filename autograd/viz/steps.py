@@ -149,15 +149,28 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
                 [why, f"Now each value, from the output back, passes its gradient to its "
                       f"inputs by the chain rule: {CHAIN_RULE}."],
                 texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
+                flash_texts={f"{graph.ids[root]}-grad": "grad " + _sum_text(
+                    _start_gradient(root) if root.is_leaf and _start_gradient(root) else None,
+                    [_operand(seed_text)], gradients[root], spec)},
                 flash_states={graph.ids[root]: "current"}, focus=[graph.ids[root]])
     steps = [seed]
     shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
+    unseen: dict[str, str] = {}  # boxes a collapsed, undrawn part has added to
 
     def describe(node: Value) -> None:
         if node in graph.ids:
-            steps.append(_push_step(graph, node, gradients, shown_so_far))
-        else:  # inside a collapsed part of the drawing: nothing to show, but keep count
-            shown_so_far.update((parent, gradients[parent]) for parent in node.parents)
+            step = _push_step(graph, node, gradients, shown_so_far)
+            step.texts = {**unseen, **step.texts}
+            unseen.clear()
+            steps.append(step)
+            return
+        # Inside a collapsed part of the drawing: no step of its own, but a drawn value
+        # it adds to shows the new total from the next step on.
+        for parent in node.parents:
+            shown_so_far[parent] = gradients[parent]
+            if parent in graph.ids:
+                unseen[f"{graph.ids[parent]}-grad"] = \
+                    f"grad {format_number(gradients[parent], spec)}"
 
     _gradients_as_floats(order, gradients, after_node=describe)
     steps.append(_done_step(graph, gradients))
@@ -225,7 +238,7 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
     rule, *worked = rule_text(graph, node, position, context=node)
     derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent, node)} = {rule}"
     step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
-    is_zero = slope == 0
+    is_zero = slope == 0 and contribution == 0  # 0 x inf is nan: that does flow back
     step.states[eid] = "dead" if is_zero else "done"
     step.flash_states[eid] = "dead-now" if is_zero else "active"
     line = (f"{' = '.join([derivative, *worked])},  "
@@ -282,6 +295,7 @@ _SCIENTIFIC = re.compile(r"\d(\.\d*)?e[+-]?\d+$")
 
 def _operand(text: str) -> str:
     """A number ready to sit inside a formula: -3 becomes (-3), 1e-05 becomes (1e-05)."""
+    text = text.strip()  # a padded format ("  -0.5") reads the same in a formula
     return f"({text})" if text.startswith("-") or _SCIENTIFIC.search(text) else text
 
 
@@ -301,8 +315,10 @@ def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     if len(leaves) > 12:
         lines.append(f"... and {len(leaves) - 12} more inputs")
     states = {graph.ids[n]: "final" for n in graph.nodes}
+    texts = {f"{graph.ids[n]}-grad": f"grad {format_number(gradients.get(n, 0.0), spec)}"
+             for n in graph.nodes if n in gradients}
     return Step("done", "Done: every gradient is final, the same numbers backward() "
-                        "leaves in .grad", lines, states=states)
+                        "leaves in .grad", lines, texts=texts, states=states)
 
 
 def _actor(graph: VisibleGraph, node: Value) -> str:
