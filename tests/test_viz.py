@@ -96,7 +96,7 @@ def test_a_legend_says_what_the_colours_mean_and_can_be_turned_off():
     loss, _ = micrograd_example()
     source = draw_dot(loss).source
     for words in ("input or constant", "parameter", "output", "data: the value (forward)",
-                  "grad: d output / d value (backward)"):
+                  "grad: ∂output/∂value (backward)"):
         assert words in source
     assert "input or constant" not in draw_dot(loss, legend=False).source
 

@@ -1,7 +1,7 @@
 """``draw_dot``: the graph of an expression as a ``graphviz.Digraph``.
 
 Each value is a box: its name, then its data (blue: the forward value) above its grad
-(red: d output / d value), as CS231n's circuit diagrams put values above the wire and
+(red: ∂output/∂value), as CS231n's circuit diagrams put values above the wire and
 gradients below. Each op is a circle of its own; edges keep argument order. A legend
 under the drawing says what each colour means.
 
@@ -231,7 +231,7 @@ def _legend(options: DrawOptions) -> str:
         cells.append(f'<td><font color="{COLOURS["data"]}">data: the value (forward)'
                      "</font></td>")
     if options.show_grad:
-        cells.append(f'<td><font color="{COLOURS["grad"]}">grad: d output / d value '
+        cells.append(f'<td><font color="{COLOURS["grad"]}">grad: ∂output/∂value '
                      "(backward)</font></td>")
     return ('<<table border="0" cellspacing="6" cellpadding="4"><tr>' + "".join(cells)
             + "</tr></table>>")
