@@ -239,7 +239,7 @@
                             count: steps.length, current: function () { return current; } };
   speed.onchange = function () { if (timer) { togglePlay(); togglePlay(); } };
 
-  // The caption box is as tall as the longest step needs (up to a third of the
+  // The caption box is as tall as the longest step needs (up to a quarter of the
   // window), and stays that tall: a box that changed height would move the drawing.
   function sizeCaption() {
     var caption = document.getElementById("caption");
@@ -248,7 +248,7 @@
       fillCaption(step);
       tallest = Math.max(tallest, caption.scrollHeight);
     });
-    caption.style.height = Math.min(tallest, window.innerHeight / 3) + "px";
+    caption.style.height = Math.min(tallest, window.innerHeight / 4) + "px";
   }
 
   sizeCaption();

@@ -310,10 +310,12 @@ def _sum_text(before: float | None, added: list[str], total: float, spec: str) -
 def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     spec = graph.options.number_format
     leaves = [n for n in graph.nodes if n.is_leaf]
-    lines = [f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
-             for n in leaves[:12]]
-    if len(leaves) > 12:
-        lines.append(f"... and {len(leaves) - 12} more inputs")
+    # Several to a line, so the caption stays short: a = 1,  b = -2,  ...
+    shown = [f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
+             for n in leaves[:24]]
+    if len(leaves) > 24:
+        shown.append(f"... and {len(leaves) - 24} more leaves")
+    lines = [",   ".join(shown[i:i + 4]) for i in range(0, len(shown), 4)]
     states = {graph.ids[n]: "final" for n in graph.nodes}
     texts = {f"{graph.ids[n]}-grad": f"grad {format_number(gradients.get(n, 0.0), spec)}"
              for n in graph.nodes if n in gradients}
