@@ -329,8 +329,8 @@ def test_a_second_contribution_is_shown_as_a_sum():
     c = a * b + a
     c.label = "c"
     player = draw_backward(c, forward=False)
-    (index,) = [i for i, s in enumerate(player.steps) if any("reached again" in l
-                                                             for l in s.lines)]
+    (index,) = [i for i, s in enumerate(player.steps)
+                if any("reached again" in line for line in s.lines)]
     step = player.steps[index]
     assert "a is reached again, so the contributions add up: a.grad = 1 + (-3) = -2" \
         in step.lines

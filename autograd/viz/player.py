@@ -37,7 +37,7 @@ from .steps import (EDGE_LINES, InitialState, Step, backward_steps, edge_id, for
 
 FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on screen
 LINE_HEIGHT = 18
-CHAR_WIDTH = 0.605 * FONT_SIZE  # a monospace font: every character as wide (0.6 em, and a little spare)
+CHAR_WIDTH = 0.605 * FONT_SIZE  # monospace: every character 0.6 em wide, and a little spare
 PAD_X, PAD_Y = 6, 6
 OP_DIAMETER = 40  # at least; "wx+b" and "ReLU" get a larger circle
 OP_CHAR_WIDTH = 8  # the op's symbol is 16 px bold

@@ -182,7 +182,7 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
     """``node`` has just pushed its gradient: say how, edge by edge."""
     spec = graph.options.number_format
     upstream = gradients[node]
-    name, vid = graph.name(node), graph.ids[node]
+    vid = graph.ids[node]
     inputs = "input" if len(set(node.parents)) == 1 else "inputs"
     step = Step("backward", f"{_actor(graph, node)} passes its gradient "
                             f"{format_number(upstream, spec)} back through {node._op} to "
