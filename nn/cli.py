@@ -169,7 +169,7 @@ def _write_outputs(args: argparse.Namespace, model: MLP, history, X, y) -> list[
 # What each file shows, for the "open next" list; the player first: it teaches the most.
 WHAT_TO_OPEN = {
     PLAYER_FILE: "backpropagation step by step through one trained neuron "
-                 "(open in a browser, press → or Space)",
+                 "(open it in a browser; → steps, Space plays)",
     GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
                 "neuron, with each value's gradient d score / d value",
     "decision_boundary.png": "what the trained model predicts over the plane",
@@ -192,7 +192,7 @@ def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | 
     """A player of one first-layer neuron on ``example``, as an offline HTML page.
 
     The graph is built afresh from copies of the neuron's numbers, with short names
-    (x0, w0, b, n, o), so the model's parameters and their ``.grad`` stay untouched and
+    (x0, w.0, b, n, o), so the model's parameters and their ``.grad`` stay untouched and
     the page has a handful of values a student can follow.
     """
     try:
@@ -210,7 +210,7 @@ def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | 
         return _skipped("the backpropagation player", error)
     # The forward graph's cluster name, so the two pictures can be matched up.
     title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
-             "grad = ∂score/∂value")
+             "grad = ∂score/∂value along this neuron (x0 and x1 also feed the others)")
     return player.save_html(path, title=title)
 
 
@@ -246,9 +246,9 @@ def _active_neuron(model: MLP, example: list[float]) -> tuple[int, Neuron]:
 
 
 def _neuron_graph(neuron: Neuron, example: list[float]) -> tuple[Value, dict[str, Value]]:
-    """``o = activation(n)``, ``n = w0*x0 + w1*x1 + b``, from copies of the numbers."""
+    """``o = activation(n)``, ``n = w.0*x0 + w.1*x1 + b``, from copies of the numbers."""
     inputs = [Value(x, label=f"x{i}") for i, x in enumerate(example)]
-    weights = [Value(w.data, label=f"w{i}") for i, w in enumerate(neuron.w)]
+    weights = [Value(w.data, label=f"w.{i}") for i, w in enumerate(neuron.w)]  # as nn names
     bias = Value(neuron.b.data, label="b")
     n = weighted_sum(weights, inputs, bias)
     n.label = "n"

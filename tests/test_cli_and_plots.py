@@ -16,7 +16,7 @@ from nn.plots import plot_decision_boundary, plot_history
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FAST = ["--epochs", "2", "--samples", "20", "--no-progress"]  # seconds, not a real run
-NEURON_NAMES = ("x0", "x1", "w0", "w1", "b", "n", "o")
+NEURON_NAMES = ("x0", "x1", "w.0", "w.1", "b", "n", "o")
 
 
 def svg_size(path: Path) -> tuple[float, float]:
@@ -163,9 +163,9 @@ def test_both_drawings_show_d_score_d_value_with_nothing_left_over(tmp_path, mon
     (player,) = players
     index, _ = _active_neuron(model, example)
     final = player.state(-1).texts
-    for name in ("w0", "w1", "b"):
+    for name in ("w.0", "w.1", "b"):
         value = next(v for v in player.graph.nodes if v.label == name)
-        key = f"layers.0.neurons.{index}.{'b' if name == 'b' else 'w.' + name[1]}"
+        key = f"layers.0.neurons.{index}.{name}"  # the same names as the model's
         assert final[player.graph.ids[value] + "-grad"] == f"grad {expected[key]:.4g}", name
 
 

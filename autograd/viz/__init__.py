@@ -17,7 +17,7 @@ Example:
     True
     >>> player = draw_backward(c)          # player.save_html("backprop.html")
     >>> player.steps[-2].lines[0]
-    '∂v2/∂a = b = -3,  so a.grad += (-3) × 1 = -3'
+    '∂v1/∂a = b = -3,  so a.grad += (-3) × 1 = -3'
 """
 
 from .dot import draw_dot

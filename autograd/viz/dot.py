@@ -182,7 +182,7 @@ def _add_value_and_op(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
 def _cell(graph: VisibleGraph, node: Value, kind: str, text: str, port: str = "") -> str:
     text = escape_xml(text)
     if kind == "name":
-        colour = COLOURS["muted"] if text == graph.ids[node] else "#000000"
+        colour = COLOURS["muted"] if graph.is_auto_named(node) else "#000000"
         return f'<td align="left"{port}><font color="{colour}"><b>{text}</b></font></td>'
     return f'<td align="left"{port}><font color="{COLOURS[kind]}">{text}</font></td>'
 

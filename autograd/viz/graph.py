@@ -49,10 +49,13 @@ class VisibleGraph:
         shown = _shown_arguments(root, options)
         nodes = [n for n in topological_order(root) if n in shown]
         ids = {node: f"v{i}" for i, node in enumerate(nodes)}
-        names = {}
+        names, unnamed = {}, 0
         for node in nodes:
             given = node.label or params.get(node, "")
-            names[node] = visible_text(given) if given else ids[node]
+            if not given:  # v1, v2, ... in order: a reader looks for v1 if v2 is shown
+                unnamed += 1
+                given = f"v{unnamed}"
+            names[node] = visible_text(given)
         graph = cls(root, nodes, shown, names, ids, dict(names), params, options)
         graph._shorten_names_inside_groups()
         return graph
@@ -111,6 +114,10 @@ class VisibleGraph:
 
     def name(self, node: Value) -> str:
         return self.names[node]
+
+    def is_auto_named(self, node: Value) -> bool:
+        """True for a value without a label or a parameter name (drawn in grey)."""
+        return not (node.label or self.params.get(node))
 
     def hidden_count(self, node: Value) -> int:
         """How many inputs of ``node`` are summarised in a "... N more" node (for a

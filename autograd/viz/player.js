@@ -46,8 +46,8 @@
   // text and the acting values brought into view. The "fit" button fits whatever the
   // size of the text, to see the whole shape.
   function fit(readable) {
-    var size = stageSize(), width = data.size[0], height = data.size[1];
-    var scale = Math.min(MOST, size.width / width, size.height / height);
+    var size = stageSize(), width = data.size[0], height = data.size[1], room = 24;
+    var scale = Math.min(MOST, (size.width - room) / width, (size.height - room) / height);
     view.scale = readable ? Math.max(READABLE, scale) : scale;
     view.x = Math.max(0, (size.width - width * view.scale) / 2);
     view.y = Math.max(0, (size.height - height * view.scale) / 2);
@@ -75,11 +75,28 @@
     var all = union(boxes);
     var target = (all.width * view.scale <= size.width - 2 * margin &&
                   all.height * view.scale <= size.height - 2 * margin) ? all : boxes[0];
-    view.x = shift(view.x, target.x, target.width, size.width, margin);
-    view.y = shift(view.y, target.y, target.height, size.height, margin);
-    view.x = clamp(view.x, size.width - data.size[0] * view.scale, 0);
-    view.y = clamp(view.y, size.height - data.size[1] * view.scale, 0);
-    applyView();
+    var x = clamp(shift(view.x, target.x, target.width, size.width, margin),
+                  size.width - data.size[0] * view.scale, 0);
+    var y = clamp(shift(view.y, target.y, target.height, size.height, margin),
+                  size.height - data.size[1] * view.scale, 0);
+    glideTo(x, y);
+  }
+
+  // The camera glides (a third of a second) instead of jumping, so the eye can follow
+  // the drawing to the part the step is about.
+  var glide = null;
+  function glideTo(x, y) {
+    if (glide) cancelAnimationFrame(glide.frame);
+    var from = { x: view.x, y: view.y }, started = performance.now(), duration = 320;
+    if (Math.abs(from.x - x) < 1 && Math.abs(from.y - y) < 1) return;
+    function frame(now) {
+      var t = Math.min(1, (now - started) / duration), ease = t * (2 - t);
+      view.x = from.x + (x - from.x) * ease;
+      view.y = from.y + (y - from.y) * ease;
+      applyView();
+      glide = t < 1 ? { frame: requestAnimationFrame(frame) } : null;
+    }
+    glide = { frame: requestAnimationFrame(frame) };
   }
 
   function union(boxes) {
@@ -195,6 +212,8 @@
     var actions = {
       "ArrowRight": function () { go(current + 1); },
       "ArrowLeft": function () { go(current - 1); },
+      "PageDown": function () { go(current + 1); },  // what a presenter's clicker sends
+      "PageUp": function () { go(current - 1); },
       "Home": function () { go(0); },
       "End": function () { go(steps.length - 1); },
       " ": togglePlay,
@@ -236,6 +255,7 @@
 
   // For tests and for anyone driving the page from a console.
   window.backpropPlayer = { show: go, fit: fit, zoom: zoom, view: view,
+                            moving: function () { return glide !== null; },
                             count: steps.length, current: function () { return current; } };
   speed.onchange = function () { if (timer) { togglePlay(); togglePlay(); } };
 

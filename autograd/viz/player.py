@@ -40,7 +40,7 @@ LINE_HEIGHT = 18
 CHAR_WIDTH = 0.605 * FONT_SIZE  # monospace: every character 0.6 em wide, and a little spare
 PAD_X, PAD_Y = 6, 6
 OP_DIAMETER = 40  # at least; "wx+b" and "ReLU" get a larger circle
-OP_CHAR_WIDTH = 8  # the op's symbol is 16 px bold
+OP_CHAR_WIDTH = 9  # the op's symbol is 16 px bold
 MARGIN = 4
 POINTS_PER_INCH = 72
 
@@ -250,7 +250,7 @@ class _Layout:
 
 
 def op_diameter(node: Value) -> float:
-    return max(OP_DIAMETER, len(node._op) * OP_CHAR_WIDTH + 12)
+    return max(OP_DIAMETER, len(node._op) * OP_CHAR_WIDTH + 14)
 
 
 def _text_width(text: str) -> float:
@@ -388,7 +388,7 @@ def _value_svg(graph: VisibleGraph, node: Value, box: _Box, texts: Mapping[str, 
     vid = graph.ids[node]
     options = graph.options
     left, top = box.x - box.width / 2, box.y - box.height / 2
-    name_class = "name auto" if graph.name(node) == vid else "name"
+    name_class = "name auto" if graph.is_auto_named(node) else "name"
     lines = [(name_class, None, graph.name(node))]
     if options.show_data:
         lines.append(("data", f"{vid}-data", texts.get(f"{vid}-data", "")))

@@ -64,7 +64,8 @@ def render_svg(dot: graphviz.Digraph, path: str | Path | None = None) -> str:
         True
     """
     find_renderer()
-    svg = dot.pipe(format="svg", encoding="utf-8")
+    # quiet: Graphviz's font-metric warnings (any non-ASCII label) are not the user's concern
+    svg = dot.pipe(format="svg", encoding="utf-8", quiet=True)
     if path is not None:
         write_atomically(path, svg)
     return svg

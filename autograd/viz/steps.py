@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..engine import Value, _gradients_as_floats, topological_order
-from .graph import VisibleGraph, format_number
+from .graph import VisibleGraph, format_number, natural_key
 
 CHAIN_RULE = "input.grad += local derivative × upstream gradient"
 EDGE_LINES = ("rule", "value", "product")  # the texts on an edge, top to bottom
@@ -95,7 +95,7 @@ def _start_gradient(node: Value) -> float:
 def forward_steps(graph: VisibleGraph) -> list[Step]:
     """Step 0 names the given values; then each computed value appears, in order."""
     spec = graph.options.number_format
-    leaves = [graph.full_names[n] for n in graph.nodes if n.is_leaf]
+    leaves = [graph.full_names[n] for n in reading_order(graph)]
     first = Step("forward", "Forward pass: start from the given values",
                  [f"The leaves (inputs, parameters and constants) are given: {_few(leaves)}.",
                   "Each following step computes one value from its inputs, in topological "
@@ -173,7 +173,7 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
                     f"grad {format_number(gradients[parent], spec)}"
 
     _gradients_as_floats(order, gradients, after_node=describe)
-    steps.append(_done_step(graph, gradients))
+    steps.append(_done_step(graph, gradients, seed_text if gradient != 1.0 else ""))
     return steps
 
 
@@ -238,16 +238,27 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
     rule, *worked = rule_text(graph, node, position, context=node)
     derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent, node)} = {rule}"
     step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
-    is_zero = slope == 0 and contribution == 0  # 0 x inf is nan: that does flow back
-    step.states[eid] = "dead" if is_zero else "done"
-    step.flash_states[eid] = "dead-now" if is_zero else "active"
+    nothing = contribution == 0  # drawn dashed: nothing flows back (nan and inf do)
+    step.states[eid] = "dead" if nothing else "done"
+    step.flash_states[eid] = "dead-now" if nothing else "active"
     line = (f"{' = '.join([derivative, *worked])},  "
             f"so {symbol(graph, parent, node)}.grad += {product}")
-    if is_zero:
-        note = node.primitive.zero_slope_note or \
-            f"this input has no effect on {graph.name(node)} here"
-        line += f"  (slope 0 because {note})"
+    if nothing:
+        line += f"  ({_why_nothing(graph, node, rule, slope, upstream)})"
     step.lines.append(line)
+
+
+def _why_nothing(graph: VisibleGraph, node: Value, rule: str, slope: float,
+                 upstream: float) -> str:
+    """Why an edge passes nothing back: its slope is 0 (and why), or nothing arrived."""
+    if slope != 0:
+        return f"{graph.name(node)}.grad is 0: there is nothing to pass on"
+    if node.primitive.zero_slope_note:
+        return f"slope 0 because {node.primitive.zero_slope_note}"
+    if not re.fullmatch(r"-?[\d.]+(e[+-]?\d+)?", rule):  # the rule names a value: say it
+        return f"slope 0 because {rule} = 0: this input has no effect on " \
+               f"{graph.name(node)} here"
+    return f"slope 0: this input has no effect on {graph.name(node)} here"
 
 
 def rule_text(graph: VisibleGraph, node: Value, position: int,
@@ -307,9 +318,9 @@ def _sum_text(before: float | None, added: list[str], total: float, spec: str) -
     return f"{' + '.join(terms)} = {result}"
 
 
-def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
+def _done_step(graph: VisibleGraph, gradients: dict[Value, float], seed: str) -> Step:
     spec = graph.options.number_format
-    leaves = [n for n in graph.nodes if n.is_leaf]
+    leaves = reading_order(graph)
     # Several to a line, so the caption stays short: a = 1,  b = -2,  ...
     shown = [f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
              for n in leaves[:24]]
@@ -319,8 +330,19 @@ def _done_step(graph: VisibleGraph, gradients: dict[Value, float]) -> Step:
     states = {graph.ids[n]: "final" for n in graph.nodes}
     texts = {f"{graph.ids[n]}-grad": f"grad {format_number(gradients.get(n, 0.0), spec)}"
              for n in graph.nodes if n in gradients}
-    return Step("done", "Done: every gradient is final, the same numbers backward() "
+    call = f"{symbol(graph, graph.root)}.backward({seed})"
+    return Step("done", f"Done: every gradient is final, the same numbers {call} "
                         "leaves in .grad", lines, texts=texts, states=states)
+
+
+def reading_order(graph: VisibleGraph) -> list[Value]:
+    """The leaves as a person lists them: the inputs in the order they are used, then
+    the parameters by name (w.0, w.1, ..., w.10)."""
+    leaves = [n for n in graph.declaration_order() if n.is_leaf]
+    inputs = [n for n in leaves if n not in graph.params]
+    params = sorted((n for n in leaves if n in graph.params),
+                    key=lambda n: natural_key(graph.full_names[n]))
+    return inputs + params
 
 
 def _actor(graph: VisibleGraph, node: Value) -> str:
@@ -339,9 +361,11 @@ def _shorten(formula: str) -> str:
 
 
 def _focus(graph: VisibleGraph, node: Value) -> list[str]:
-    """The value acting in a step, then the inputs it reads or sends gradient to."""
+    """The value acting in a step, then the inputs it reads or sends gradient to, and
+    the edges (with their labels) between them."""
     inputs = [graph.ids[node.parents[i]] for i in graph.shown[node]]
-    return [graph.ids[node], *dict.fromkeys(inputs)]
+    edges = [edge_id(graph, node, i) for i in graph.shown[node]]
+    return [graph.ids[node], *dict.fromkeys(inputs), *edges]
 
 
 def _distinct(parts: list[str]) -> list[str]:
@@ -353,6 +377,6 @@ def _distinct(parts: list[str]) -> list[str]:
     return kept
 
 
-def _few(names: list[str], limit: int = 8) -> str:
+def _few(names: list[str], limit: int = 16) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
