@@ -6,12 +6,12 @@ import re
 from xml.etree import ElementTree
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import PRIMITIVES, Value, apply, sum_values, weighted_sum
 from autograd.primitives import POW_CONST
-from autograd.testing.strategies import CONSTANT_EXPONENTS, arguments
+from autograd.testing.strategies import CONSTANT_EXPONENTS, arguments, expressions
 from autograd.viz import (DrawOptions, GraphTooLargeError, draw_backward, draw_dot,
                           find_renderer, render_svg)
 from autograd.viz.graph import VisibleGraph, format_number, visible_text
@@ -564,3 +564,22 @@ def test_files_are_written_whole_with_the_right_permissions_and_clear_errors(tmp
     os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@settings(max_examples=40)
+@given(expr=expressions(), forward=st.booleans(), collapse=st.sampled_from([None, 2, 3]))
+def test_on_any_graph_the_player_ends_where_backward_does(expr, forward, collapse):
+    """Random graphs over the whole table, shared subexpressions, collapsed or not: the
+    last step shows backward()'s gradients, every step keeps its boxes in place, and no
+    text holds a negative zero or a placeholder."""
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(expr.inputs)]
+    out = expr(*inputs)
+    player = draw_backward(out, forward=forward, collapse_after=collapse,
+                           number_format=".17g", max_nodes=None)
+    out.backward()
+    final = player.state(-1).texts
+    for value, vid in player.graph.ids.items():
+        assert final[f"{vid}-grad"] == f"grad {format_number(value.grad, '.17g')}"
+    texts = [t for i in range(len(player)) for t in player.state(i).texts.values()]
+    texts += [line for step in player.steps for line in step.lines]
+    assert not [t for t in texts if "{" in t or re.search(r"(?<![\w.])-0(\.0*)?(?![\d.e])", t)]
