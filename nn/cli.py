@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "forward and backward pass through one trained neuron")
     group.add_argument("--full-graph", action="store_true",
                        help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
-                            "shows its first inputs and a '... N more inputs' box; the "
-                            "full graph of the default model is 8 times as tall)")
+                            "shows its first terms and a '... N more' box; the full "
+                            "graph of the default model is 7 times as tall)")
     return parser
 
 
@@ -219,15 +219,11 @@ def _score_gradient(model: MLP, example: list[float], index: int) -> float:
 
     ``autograd.grad`` returns it without touching any ``.grad`` of the model.
     """
-    hidden = model.layers[0](example)
-    hidden = hidden if isinstance(hidden, list) else [hidden]
-    if len(model.layers) == 1:  # the neuron is an output itself
-        return 1.0
-    score = model.layers[1](hidden)
-    for layer in model.layers[2:]:
-        score = layer(score if isinstance(score, list) else [score])
-    score = score[0] if isinstance(score, list) else score
-    (gradient,) = grad(score, hidden[index], allow_unused=True)
+    outputs = hidden = _as_list(model.layers[0](example))
+    for layer in model.layers[1:]:
+        outputs = _as_list(layer(outputs))
+    # The score is the first output, as drawn in forward_graph.svg.
+    (gradient,) = grad(outputs[0], hidden[index], allow_unused=True)
     return float(gradient)
 
 
@@ -256,6 +252,10 @@ def _neuron_graph(neuron: Neuron, example: list[float]) -> tuple[Value, dict[str
     o.label = "o"
     params = {w.label: w for w in weights} | {"b": bias}
     return o, params
+
+
+def _as_list(values: Value | list[Value]) -> list[Value]:
+    return values if isinstance(values, list) else [values]
 
 
 def _draw_forward_graph(path: Path, model: MLP, example: list[float],

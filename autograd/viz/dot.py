@@ -215,7 +215,7 @@ def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
         dot.edge(names.of(node.parents[i]), op_name)
     if graph.hidden_count(node):
         more = graph.ids[node] + "_more"
-        dot.node(more, label=graph.hidden_text(node), shape="note", fontsize="12",
+        dot.node(more, label=f"... {graph.hidden_text(node)}", shape="note", fontsize="12",
                  color="#888888", fontcolor="#555555")
         dot.edge(more, op_name, style="dashed", color="#888888")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Collection, Mapping
 
 from ..engine import Value, topological_order
@@ -39,6 +39,7 @@ class VisibleGraph:
     full_names: dict[Value, str]  # names as given, also for values inside a group
     params: Mapping[Value, str]
     options: DrawOptions
+    _groups: dict[Value, str | None] = field(default_factory=dict, repr=False)  # memo
 
     @classmethod
     def of(cls, root: Value, options: DrawOptions,
@@ -126,9 +127,9 @@ class VisibleGraph:
         return hidden // 2 if _is_weighted_sum(node) else hidden
 
     def hidden_text(self, node: Value) -> str:
-        """The text of the "... N more" node, e.g. "... 12 more w*x terms"."""
+        """What the "... N more" node stands for, e.g. "12 more w*x terms"."""
         count = self.hidden_count(node)
-        return f"... {count} more {'w*x terms' if _is_weighted_sum(node) else 'inputs'}"
+        return f"{count} more {'w*x terms' if _is_weighted_sum(node) else 'inputs'}"
 
     def role(self, node: Value) -> str:
         """"output", "parameter", "input" (any other leaf) or "interior"."""
@@ -140,6 +141,11 @@ class VisibleGraph:
 
     def group_of(self, node: Value) -> str | None:
         """The cluster of ``node`` under ``group_by`` (None: not in a cluster)."""
+        if node not in self._groups:  # asked for every name in every formula: kept
+            self._groups[node] = self._find_group(node)
+        return self._groups[node]
+
+    def _find_group(self, node: Value) -> str | None:
         if self.options.group_by is None:
             return None
         parts = GROUPINGS[self.options.group_by]

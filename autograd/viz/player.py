@@ -32,7 +32,7 @@ from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
 from .render import layout, write_atomically
-from .steps import (EDGE_LINES, InitialState, Step, backward_steps, edge_id, forward_steps,
+from .steps import (EDGE_LINES, DrawingState, Step, backward_steps, edge_id, forward_steps,
                     initial_state)
 
 FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on screen
@@ -101,7 +101,7 @@ class Player:
 
     graph: VisibleGraph
     steps: list[Step]
-    start: InitialState
+    start: DrawingState
     drawing: "_Layout"
     title: str = "Backpropagation, step by step"
 
@@ -117,7 +117,7 @@ class Player:
         """Each step's title."""
         return [step.title for step in self.steps]
 
-    def state(self, index: int) -> InitialState:
+    def state(self, index: int) -> DrawingState:
         """Every element's text and state at step ``index`` (what the page shows)."""
         if not -len(self.steps) <= index < len(self.steps):
             raise IndexError(f"player: step {index} of {len(self.steps)}")
@@ -128,7 +128,7 @@ class Player:
             states.update(step.states)
         texts.update(self.steps[index].flash_texts)
         states.update(self.steps[index].flash_states)
-        return InitialState(texts, states)
+        return DrawingState(texts, states)
 
     def frame_svg(self, index: int) -> str:
         """The drawing at step ``index``, as a standalone SVG (with its styles)."""
@@ -219,7 +219,7 @@ class _Layout:
     more: dict[str, str]  # "... N more" node id -> its text
 
     @classmethod
-    def of(cls, graph: VisibleGraph, steps: list[Step], start: InitialState) -> "_Layout":
+    def of(cls, graph: VisibleGraph, steps: list[Step], start: DrawingState) -> "_Layout":
         longest = _longest_texts(steps, start)
         result = layout(_layout_source(graph, longest))
         return _read_layout(graph, result)
@@ -241,7 +241,7 @@ class _Layout:
             vid = self.graph.ids[node]
             if node.parents:
                 parts.append(_op_svg(vid, node._op, self.boxes[f"{vid}_op"],
-                                     states.get(vid, "")))
+                                     states.get(f"{vid}-op", "")))
             parts.append(_value_svg(self.graph, node, self.boxes[vid], texts, states))
         for more_id, text in self.more.items():
             parts.append(_more_svg(self.boxes[more_id], text))
@@ -258,7 +258,7 @@ def _text_width(text: str) -> float:
     return (len(text) + wide) * CHAR_WIDTH
 
 
-def _longest_texts(steps: list[Step], start: InitialState) -> dict[str, float]:
+def _longest_texts(steps: list[Step], start: DrawingState) -> dict[str, float]:
     """For each text element, the width of the longest text any step shows in it."""
     widths: dict[str, float] = {}
     for texts in [start.texts] + [t for s in steps for t in (s.texts, s.flash_texts)]:
@@ -329,7 +329,7 @@ def _layout_edges(graph: VisibleGraph, node: Value, longest: Mapping[str, float]
         lines.append(f'{graph.ids[node.parents[position]]} -> {vid}_op [id="{eid}"{label}];')
     if graph.hidden_count(node):
         more = f"{vid}_more"
-        width = _text_width(graph.hidden_text(node)) + 2 * PAD_X
+        width = _text_width(f"... {graph.hidden_text(node)}") + 2 * PAD_X
         lines.append(f'{more} [shape=box width={width / POINTS_PER_INCH:.3f} '
                      f'height={(LINE_HEIGHT + 2 * PAD_Y) / POINTS_PER_INCH:.3f}];')
         lines.append(f'{more} -> {vid}_op [id="{vid}-more" style=dashed];')
@@ -361,7 +361,7 @@ def _read_layout(graph: VisibleGraph, result: Mapping[str, Any]) -> _Layout:
                                    float(item["height"]) * POINTS_PER_INCH)
     edges = [_read_edge(edge, point) for edge in result.get("edges", [])
              if edge.get("style") != "invis"]
-    more = {f"{graph.ids[n]}_more": graph.hidden_text(n) for n in graph.nodes
+    more = {f"{graph.ids[n]}_more": f"... {graph.hidden_text(n)}" for n in graph.nodes
             if graph.hidden_count(n)}
     return _Layout(graph, right + 2 * MARGIN, top + 2 * MARGIN, boxes, edges,
                    clusters, more)

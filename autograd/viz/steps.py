@@ -55,8 +55,9 @@ class Step:
 
 
 @dataclass
-class InitialState:
-    """The drawing before the first step: every text and state element's start."""
+class DrawingState:
+    """Every text and state of the drawing's elements: before the first step (the
+    start), or at any step (``Player.state``)."""
 
     texts: dict[str, str]
     states: dict[str, str]
@@ -66,7 +67,7 @@ def edge_id(graph: VisibleGraph, node: Value, position: int) -> str:
     return f"{graph.ids[node]}-a{position}"
 
 
-def initial_state(graph: VisibleGraph, forward: bool) -> InitialState:
+def initial_state(graph: VisibleGraph, forward: bool) -> DrawingState:
     spec = graph.options.number_format
     texts, states = {}, {}
     for node in graph.nodes:
@@ -76,12 +77,14 @@ def initial_state(graph: VisibleGraph, forward: bool) -> InitialState:
         start = _start_gradient(node)
         texts[f"{vid}-grad"] = f"grad {format_number(start, spec)}" if start else "grad ?"
         states[vid] = "unknown" if unknown else "known"
+        if node.parents:
+            states[f"{vid}-op"] = "idle"
         for position in graph.shown[node]:
             eid = edge_id(graph, node, position)
             for line in EDGE_LINES:
                 texts[f"{eid}-{line}"] = ""
             states[eid] = "idle"
-    return InitialState(texts, states)
+    return DrawingState(texts, states)
 
 
 def _start_gradient(node: Value) -> float:
@@ -150,7 +153,7 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
                       f"inputs by the chain rule: {CHAIN_RULE}."],
                 texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
                 flash_texts={f"{graph.ids[root]}-grad": "grad " + _sum_text(
-                    _start_gradient(root) if root.is_leaf and _start_gradient(root) else None,
+                    _start_gradient(root) or None,  # a leaf output's earlier gradient
                     [_operand(seed_text)], gradients[root], spec)},
                 flash_states={graph.ids[root]: "current"}, focus=[graph.ids[root]])
     steps = [seed]
@@ -214,7 +217,7 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
             step.lines.append(f"{who} is used {len(added)} times here, so the contributions "
                               f"add up: {who}.grad = {sum_text}")
     if graph.hidden_count(node):
-        step.lines.append(f"(and the same for the {graph.hidden_text(node)[4:]}, not drawn)")
+        step.lines.append(f"(and the same for the {graph.hidden_text(node)}, not drawn)")
     return step
 
 
@@ -223,21 +226,22 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
     spec = graph.options.number_format
     parent = node.parents[position]
     slope = node.local_derivatives[position]
-    rule, *worked = rule_text(graph, node, position)
-    derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent)} = {rule}"
     product = (f"{_operand(format_number(slope, spec))} × "
                f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}")
     eid = edge_id(graph, node, position)
     # Three short lines on the edge, so the drawing stays narrow: the rule, the rule
     # with numbers, and the product with the upstream gradient, with an arrow the way
     # the gradient flows (against the edge's arrowhead). Short names: the edge shows
-    # which values it joins. The caption names values of other neurons in full.
+    # which values it joins.
+    rule, *worked = rule_text(graph, node, position)
+    derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent)} = {rule}"
     arrow = BACKWARDS[graph.options.rankdir]
     lines = [derivative, "= " + " = ".join(worked), f"{arrow} {product}"] if worked else \
         [derivative, f"{arrow} {product}", ""]  # no blank line before the product
+    step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
+    # The caption has no edge to point at: it names values of other neurons in full.
     rule, *worked = rule_text(graph, node, position, context=node)
     derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent, node)} = {rule}"
-    step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
     nothing = contribution == 0  # drawn dashed: nothing flows back (nan and inf do)
     step.states[eid] = "dead" if nothing else "done"
     step.flash_states[eid] = "dead-now" if nothing else "active"
