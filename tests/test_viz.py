@@ -583,3 +583,15 @@ def test_on_any_graph_the_player_ends_where_backward_does(expr, forward, collaps
     texts = [t for i in range(len(player)) for t in player.state(i).texts.values()]
     texts += [line for step in player.steps for line in step.lines]
     assert not [t for t in texts if "{" in t or re.search(r"(?<![\w.])-0(\.0*)?(?![\d.e])", t)]
+
+
+def test_grouped_by_neuron_a_neurons_parameters_are_one_table_in_formula_order():
+    model = MLP(2, [3, 1], seed=0)
+    out = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+    source = draw_dot(out, group_by="neuron", params=dict(model.named_parameters())).source
+    tables = [line for line in source.splitlines() if "_params [label=" in line]
+    assert len(tables) == 3 + 1
+    for table in tables:
+        assert re.findall(r"<b>([\w.]+)</b>", table) == ["w.0", "w.1", "w.2"][:len(
+            re.findall(r"<b>w", table))] + ["b"]
+    assert len(re.findall(r"_params:v\d+:e -> v\d+_op", source)) == 3 * 3 + 4
