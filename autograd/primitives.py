@@ -124,8 +124,9 @@ class Primitive:
             return " + ".join([*terms, arguments[0]])
         if self.name == "sum":
             return " + ".join(arguments)
-        if self.name == "neg":
-            return f"-{arguments[0]}"
+        if self.name == "neg":  # -(0), not -0, which reads as a negative zero
+            (x,) = arguments
+            return f"-({x})" if x[:1].isdigit() else f"-{x}"
         if self.constant is not None:  # x ** k
             return f"{arguments[0]}^{self.constant:g}"
         if self.name == "pow":

@@ -212,6 +212,9 @@ def test_numbers_never_show_a_negative_zero():
     assert format_number(float("nan"), ".4f") == "nan"
     x = Value(-0.0, label="x")
     assert "data 0.0000" in draw_dot(x * 1.0).source
+    zero = Value(0.0, label="z")
+    (negate,) = [s for s in draw_backward(-zero).steps if s.title.startswith("Forward: v1")]
+    assert negate.lines == ["v1 = -z = -(0) = 0"]  # negating 0, not a negative zero
 
 
 # --- the rule text of every primitive ------------------------------------------------------
