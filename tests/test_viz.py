@@ -215,6 +215,9 @@ def test_numbers_never_show_a_negative_zero():
     zero = Value(0.0, label="z")
     (negate,) = [s for s in draw_backward(-zero).steps if s.title.startswith("Forward: v1")]
     assert negate.lines == ["v1 = -z = -(0) = 0"]  # negating 0, not a negative zero
+    quotient = (zero - zero) / Value(1.0, label="y")
+    lines = [line for s in draw_backward(quotient, forward=False).steps for line in s.lines]
+    assert any("= -v1/y^2 = -(0)/1^2 = 0" in line for line in lines), lines
 
 
 # --- the rule text of every primitive ------------------------------------------------------

@@ -298,11 +298,18 @@ def symbol(graph: VisibleGraph, node: Value, context: Value | None = None) -> st
 
 def _fill(template: str, word: Callable[[str], str]) -> str:
     # A placeholder that is the whole formula takes its word as it is; inside a formula
-    # a negative number gets parentheses: 1 - (-0.5)^2, not 1 - -0.5^2.
+    # a negative number gets parentheses: 1 - (-0.5)^2, not 1 - -0.5^2; so does any
+    # number right after a minus sign: -(0)/1^2, not -0/1^2 (which reads as a -0).
     whole = re.fullmatch(r"\{(\w+)\}", template)
     if whole:
         return word(whole.group(1))
-    return re.sub(r"\{(\w+)\}", lambda m: _operand(word(m.group(1))), template)
+
+    def fill(match: re.Match) -> str:
+        text = _operand(word(match.group(1)))
+        after_minus = template[match.start() - 1:match.start()] == "-"
+        return f"({text})" if after_minus and text[:1].isdigit() else text
+
+    return re.sub(r"\{(\w+)\}", fill, template)
 
 
 _SCIENTIFIC = re.compile(r"\d(\.\d*)?e[+-]?\d+$")
