@@ -58,7 +58,7 @@ _LOCAL = "    l{out} = {function}(s{out}, {args})"
 _SEED = "    g{out} = 1.0"
 _FIRST_PUSH = "    g{parent} = {local} * g{node}"
 _PUSH = "    g{parent} = g{parent} + {local} * g{node}"
-_RETURN = "    return ({outputs},), ({gradients},)"
+_RETURN = "    return ({outputs},), ({gradients})"
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, 
     lines += backward
     gradients = [f"g{i}" if i in has_gradient else "0.0" for i in wrt]
     lines.append(_RETURN.format(outputs=", ".join(f"s{o}" for o in trace.outputs),
-                                gradients=", ".join(gradients)))
+                                gradients="".join(f"{g}," for g in gradients)))
     source = "\n".join(lines) + "\n"
     code = builtins.compile(source, "<autograd compiled program>", "exec")
     exec(code, names.namespace)  # safe: source is built only from this module's templates, slot numbers and names

@@ -461,7 +461,7 @@ def profile(label: str, run: Callable[[], object], edges: int, top: int = 10) ->
               ("  Player.html", "player.py", "html"),
               ("    _Layout.svg", "player.py", "svg"),
               ("    _script_safe_json", "player.py", "_script_safe_json"),
-              ("  write_atomically", "render.py", "write_atomically")]
+              ("  write_atomically", "files.py", "write_atomically")]
     counts = {name: sum(row[1] for key, row in stats.stats.items()
                         if key[2] == name and key[0].endswith(f"autograd/viz/{module}"))
               for name, module in (("symbol", "steps.py"), ("format_number", "graph.py"),
@@ -471,7 +471,7 @@ def profile(label: str, run: Callable[[], object], edges: int, top: int = 10) ->
     print("     stages by cumulative time:")
     for title, module, function in stages:
         cumulative = sum(row[3] for key, row in stats.stats.items()
-                         if key[2] == function and key[0].endswith(f"autograd/viz/{module}"))
+                         if key[2] == function and key[0].endswith(f"/{module}"))
         print(f"       {cumulative:7.3f} s  {100 * cumulative / wall:5.1f}%  {title}")
 
 

@@ -29,26 +29,60 @@ from .optim import SGD, LRScheduler, Optimizer
 
 @dataclass
 class History:
-    """Per-epoch records of a ``fit`` run (lists, one entry per epoch)."""
+    """Per-epoch records of a ``fit`` run (lists, one entry per epoch).
+
+    ``loss`` is what was minimised: the data loss plus the L2 penalty (``penalty``,
+    recorded apart; ``data_loss`` is their difference, the number to compare with
+    ``val_loss``, which never includes the penalty). ``best_epoch`` (1-based) is the
+    epoch an ``EarlyStopping`` callback found best, or None.
+
+    Example:
+        >>> h = History(loss=[1.5, 1.0], penalty=[0.5, 0.25])
+        >>> h.data_loss, h.epochs
+        ([1.0, 0.75], 2)
+        >>> History.from_dict(h.as_dict()) == h
+        True
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # wall time since the start
     steps: int = 0  # optimiser steps taken
     stopped_early: bool = False
+    best_epoch: int | None = None
+    stop_reason: str | None = None
 
     @property
     def epochs(self) -> int:
         return len(self.loss)
 
+    @property
+    def data_loss(self) -> list[float]:
+        """The loss without the penalty, epoch by epoch (comparable with val_loss)."""
+        if not self.penalty:
+            return list(self.loss)
+        return [total - penalty for total, penalty in zip(self.loss, self.penalty)]
+
     def as_dict(self) -> dict[str, Any]:
-        """The records as plain lists (e.g. for JSON)."""
-        return {"loss": self.loss, "accuracy": self.accuracy, "val_loss": self.val_loss,
-                "val_accuracy": self.val_accuracy, "lr": self.lr, "seconds": self.seconds,
-                "steps": self.steps, "stopped_early": self.stopped_early}
+        """The records as plain lists and numbers (e.g. for JSON)."""
+        return {name: getattr(self, name) for name in _HISTORY_FIELDS}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> "History":
+        """The History that ``as_dict()`` wrote; unknown keys are an error."""
+        unknown = set(record) - set(_HISTORY_FIELDS)
+        if unknown:
+            raise ValueError(f"History.from_dict: unknown keys {sorted(unknown)}")
+        return cls(**{name: list(value) if isinstance(value, list) else value
+                      for name, value in record.items()})
+
+
+_HISTORY_FIELDS = ("loss", "accuracy", "val_loss", "val_accuracy", "penalty", "lr", "seconds",
+                   "steps", "stopped_early", "best_epoch", "stop_reason")
 
 
 def fit(

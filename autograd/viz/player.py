@@ -31,7 +31,8 @@ from ..engine import Value
 from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
-from .render import layout, write_atomically
+from ..files import write_atomically
+from .render import layout
 from .steps import (EDGE_LINES, DrawingState, Step, backward_steps, edge_id, forward_steps,
                     initial_state)
 

@@ -7,12 +7,9 @@ or the self-contained ``graphviz-pure`` from PyPI (installed with this package's
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import secrets
 import shutil
-import stat
 import subprocess
 import sys
 import sysconfig
@@ -21,7 +18,9 @@ from typing import Any
 
 import graphviz
 
-__all__ = ["find_renderer", "render_svg", "write_atomically"]
+from ..files import write_atomically
+
+__all__ = ["find_renderer", "render_svg"]
 
 
 def find_renderer() -> str:
@@ -80,45 +79,3 @@ def layout(dot_source: str) -> dict[str, Any]:
         raise RuntimeError(f"draw: Graphviz could not lay out the graph: "
                            f"{result.stderr.decode('utf-8', 'replace').strip()}")
     return json.loads(result.stdout.decode("utf-8"))
-
-
-def write_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so a crash or a
-    full disk never leaves a half-written file in place of a good one.
-
-    A new file gets the permissions a plain ``open()`` would give it, a file that is
-    replaced keeps its own, and a symbolic link is written through, not replaced.
-    Errors name ``path``, not the temporary file.
-    """
-    text.encode("utf-8")  # a lone surrogate fails here, before any file is touched
-    target = _writable_target(path)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666
-        # os.open applies the umask to a new file's mode, as open() does.
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            if target.exists():
-                os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from error
-    return Path(path)
-
-
-def _writable_target(path: str | Path) -> Path:
-    """The file a write to ``path`` lands in (through a link), or a clear error."""
-    if not str(path) or str(path).endswith(("/", os.sep)):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: it names a folder, "
-                                              "not a file")
-    target = Path(os.path.realpath(path))
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a folder")
-    return target
