@@ -45,7 +45,7 @@ from .codegen import PRODUCT, Expr, Names, written
 from .engine import TraceError, Value, _domain_error, topological_order, tracing
 from .primitives import Primitive
 
-__all__ = ["CompiledFunction", "TraceError", "compile"]
+__all__ = ["BatchFloatingPointError", "CompiledFunction", "TraceError", "compile"]
 
 # Templates of the generated code. Only slot numbers, the names codegen.Names gives to
 # functions and constants, and the expressions the table's rules write with them
@@ -59,6 +59,14 @@ _SEED = "    g{out} = 1.0"
 _FIRST_PUSH = "    g{parent} = {local} * g{node}"
 _PUSH = "    g{parent} = g{parent} + {local} * g{node}"
 _RETURN = "    return ({outputs},), ({gradients})"
+
+
+class BatchFloatingPointError(ValueError, FloatingPointError):
+    """An overflow or invalid operation in a batch replay (NumPy arrays in the slots).
+
+    A ValueError, as every error of a replay, and a FloatingPointError, as an overflow
+    on one example is; so code that handles either kind catches it.
+    """
 
 
 @dataclass(frozen=True)
@@ -160,8 +168,9 @@ class CompiledFunction:
             try:
                 return self._program(values, self._trace.constants)
             except FloatingPointError as error:
-                raise ValueError(f"batch: a floating-point error in the replay ({error}); "
-                                 "call the program on single examples to find which op") from error
+                raise BatchFloatingPointError(
+                    f"batch: a floating-point error in the replay ({error}); "
+                    "call the program on single examples to find which op") from error
 
     def _check_inputs(self, inputs: Sequence[Any], arrays: bool = False) -> list[Any]:
         if len(inputs) != self.n_inputs:

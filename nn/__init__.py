@@ -11,13 +11,19 @@ Example:
     1.0
 """
 
-from . import data, losses
+from . import callbacks, data, losses
+from .callbacks import (Callback, DivergenceGuard, DivergenceWarning, EarlyStopping,
+                        LambdaCallback, ProgressBar, TrainingDiverged, TrainingRun)
 from .losses import Loss, l2
 from .modules import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, LinearLR, LRScheduler, Optimizer, StepLR
+from .record import TrainingRecord, TrainingRecorder
 from .train import History, evaluate, fit
 
 __all__ = [
-    "MLP", "Adam", "History", "Layer", "LinearLR", "LRScheduler", "Loss", "Module",
-    "Neuron", "Optimizer", "SGD", "StepLR", "data", "evaluate", "fit", "l2", "losses",
+    "MLP", "Adam", "Callback", "DivergenceGuard", "DivergenceWarning", "EarlyStopping",
+    "History", "LambdaCallback", "Layer", "LinearLR", "LRScheduler", "Loss", "Module",
+    "Neuron", "Optimizer", "ProgressBar", "SGD", "StepLR", "TrainingDiverged",
+    "TrainingRecord", "TrainingRecorder", "TrainingRun", "callbacks", "data", "evaluate",
+    "fit", "l2", "losses",
 ]

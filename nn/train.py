@@ -13,18 +13,21 @@ Example:
 
 from __future__ import annotations
 
-import math
 import random
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from autograd import Value, no_grad
 
+from .callbacks import (Callback, DivergenceGuard, EarlyStopping, LambdaCallback, ProgressBar,
+                        TrainingRun, diverged)
 from .compiled import CompiledLoss
 from .losses import LOSSES, Loss, l2, l2_value_and_gradient
 from .modules import Module
 from .optim import SGD, LRScheduler, Optimizer
+from .record import TrainingRecorder
 
 
 @dataclass
@@ -55,6 +58,8 @@ class History:
     stopped_early: bool = False
     best_epoch: int | None = None
     stop_reason: str | None = None
+    # The training view's frames, with fit(record=...); not part of as_dict().
+    record: Any = field(default=None, repr=False, compare=False)
 
     @property
     def epochs(self) -> int:
@@ -94,15 +99,17 @@ def fit(
     epochs: int = 100,
     batch_size: int | None = None,
     validation: tuple[Sequence, Sequence] | None = None,
+    *,
     shuffle: bool = True,
     seed: int = 0,
-    progress: bool = True,
     l2_penalty: float = 0.0,
     scheduler: LRScheduler | None = None,
-    tolerance: float | None = None,
-    patience: int = 5,
-    on_epoch_end: Callable[[int, History], None] | None = None,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = True,
+    record: int | TrainingRecorder | None = None,
+    initial_epoch: int = 0,
     compile: bool = False,  # noqa: A002 (the option's natural name)
+    **deprecated: Any,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the History of the run.
 
@@ -113,81 +120,126 @@ def fit(
       ``(predictions, targets) -> Value``. Classification losses also give accuracy.
     * ``optimizer``: defaults to ``SGD(model.parameters(), lr=0.05)``.
     * ``validation=(X_val, y_val)``: evaluated after every epoch, without a graph.
-    * ``l2_penalty``: adds ``l2_penalty * sum(p ** 2)`` to every batch's loss.
+    * ``l2_penalty``: adds ``l2_penalty * sum(p ** 2)`` to every batch's loss
+      (``history.penalty`` records it apart from the data loss).
     * ``scheduler``: its ``step()`` runs after every epoch.
-    * ``tolerance``: stop early once the epoch loss has not improved by more than
-      this for ``patience`` epochs in a row.
+    * ``callbacks``: ``nn.callbacks`` objects (``EarlyStopping``, your own ``Callback``);
+      a ``DivergenceGuard`` is added when there is none, and a ``ProgressBar`` when
+      ``progress`` is true. Recorders run last, so they see weights EarlyStopping
+      restored.
+    * ``record=k``: keep the training view's frames every k epochs in
+      ``history.record`` (see ``nn.record``); or pass a ``TrainingRecorder``.
+    * ``initial_epoch``: the epochs already trained (e.g. from a checkpoint); training
+      runs epochs ``initial_epoch + 1 .. epochs`` with the shuffles an uninterrupted
+      run would use, so a resumed run repeats its numbers exactly.
     * ``seed``: fixes the shuffling, so a run is reproducible.
     * ``compile=True``: trace one example's loss once and replay it for every batch
       (``autograd.compile``; whole batches at once with NumPy). The same losses as
       the eager path, many times faster; needs a loss from ``nn.losses``.
+
+    A loss or parameter that stops being a finite number raises ``TrainingDiverged``
+    (naming the epoch and step), on the eager and compiled paths alike.
+    The keywords ``tolerance``, ``patience`` and ``on_epoch_end`` still work; each
+    warns once and names the callback that replaces it.
     """
     loss_fn = _resolve_loss(loss)
     X = _check_data(X, y, "X")
     _check_positive_int(epochs, "epochs")
+    _check_count(initial_epoch, "initial_epoch", below=epochs)
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size")
     if validation is not None:
-        validation = (_check_data(validation[0], validation[1], "validation X"), validation[1])
+        validation = (_check_data(validation[0], validation[1], "validation X"),
+                      validation[1])
     optimizer = optimizer or SGD(model.parameters(), lr=0.05)
-    history, rng, started = History(), random.Random(seed), time.perf_counter()
+    recorder = _recorder(record)
+    history = History()
+    run = TrainingRun(model=model, optimizer=optimizer, loss=loss_fn, X=X, y=y,
+                      validation=validation, history=history, epochs=epochs,
+                      scheduler=scheduler, epoch=initial_epoch)
+    every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
     step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
-    best, stale = math.inf, 0
-    bar = _progress_bar(epochs, progress)
-    for epoch in bar:
-        order = list(range(len(X)))
-        if shuffle:
-            rng.shuffle(order)
-        history.lr.append(optimizer.lr)
-        epoch_loss, epoch_accuracy = _train_one_epoch(
-            model, X, y, order, batch_size or len(X), loss_fn, optimizer, l2_penalty, history,
-            step)
-        _record(history, epoch_loss, epoch_accuracy, model, validation, loss_fn, started)
-        if scheduler is not None:
-            scheduler.step()
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(_summary(history))
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, history)
-        if not math.isfinite(epoch_loss):
-            raise FloatingPointError(f"fit: the loss became {epoch_loss} at epoch {epoch}; "
-                                     "try a smaller learning rate")
-        if tolerance is not None:
-            improved = epoch_loss < best - tolerance
-            best, stale = (epoch_loss, 0) if improved else (min(best, epoch_loss), stale + 1)
-            if stale >= patience:
-                history.stopped_early = True
+    rng = random.Random(seed)
+    for _ in range(initial_epoch):  # the shuffles the epochs already trained used
+        _epoch_order(len(X), shuffle, rng)
+    started = time.perf_counter()
+    try:
+        for callback in every:
+            callback.on_train_begin(run)
+        for epoch in range(initial_epoch + 1, epochs + 1):
+            run.epoch = epoch
+            for callback in every:
+                callback.on_epoch_begin(run, epoch)
+            history.lr.append(optimizer.lr)
+            totals = _train_one_epoch(run, _epoch_order(len(X), shuffle, rng),
+                                      batch_size or len(X), l2_penalty, step, every)
+            logs = _record(history, totals, model, validation, loss_fn, started)
+            if scheduler is not None:
+                scheduler.step()
+            for callback in every:
+                callback.on_epoch_end(run, epoch, logs)
+            if run.stop_training:
                 break
-    if hasattr(bar, "close"):
-        bar.close()
+    finally:
+        for callback in every:
+            callback.on_train_end(run)
+    if recorder is not None:
+        history.record = recorder.record
     return history
 
 
-def _train_one_epoch(model: Module, X: list, y: Sequence, order: list[int], batch_size: int,
-                     loss_fn: Callable, optimizer: Optimizer, l2_penalty: float,
-                     history: History, step: Callable) -> tuple[float, float | None]:
-    total_loss, correct = 0.0, 0
+def _epoch_order(count: int, shuffle: bool, rng: random.Random) -> list[int]:
+    order = list(range(count))
+    if shuffle:
+        rng.shuffle(order)
+    return order
+
+
+@dataclass
+class _EpochTotals:
+    loss: float = 0.0      # summed over examples, penalty included
+    penalty: float = 0.0   # summed over examples
+    correct: int = 0
+    examples: int = 0
+    classifies: bool = False
+
+
+def _train_one_epoch(run: TrainingRun, order: list[int], batch_size: int, l2_penalty: float,
+                     step: Callable, every: list[Callback]) -> _EpochTotals:
+    totals = _EpochTotals(classifies=_is_classifier(run.loss))
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        optimizer.zero_grad()
-        batch_loss, predictions = step(model, X, y, batch, loss_fn, l2_penalty)
-        optimizer.step()
-        history.steps += 1
-        total_loss += batch_loss * len(batch)
-        correct += _count_correct(loss_fn, predictions, [y[i] for i in batch])
-    accuracy = correct / len(order) if _is_classifier(loss_fn) else None
-    return total_loss / len(order), accuracy
+        run.optimizer.zero_grad()
+        try:
+            batch_loss, penalty, predictions = step(run.model, run.X, run.y, batch, run.loss,
+                                                    l2_penalty)
+            run.optimizer.step()
+        except (OverflowError, FloatingPointError) as error:
+            run.step += 1
+            raise diverged(run, f"a number overflowed ({error})") from error
+        run.step += 1
+        run.history.steps += 1
+        totals.loss += batch_loss * len(batch)
+        totals.penalty += penalty * len(batch)
+        totals.examples += len(batch)
+        totals.correct += _count_correct(run.loss, predictions, [run.y[i] for i in batch])
+        for callback in every:
+            callback.on_batch_end(run, run.step, batch_loss)
+    return totals
 
 
 def _eager_step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
-                l2_penalty: float) -> tuple[float, list]:
+                l2_penalty: float) -> tuple[float, float, list]:
     """Build the batch's graph, backpropagate: parameters' .grad hold the gradient."""
     predictions = [model(X[i]) for i in batch]
     batch_loss = loss_fn(predictions, [y[i] for i in batch])
+    penalty = 0.0
     if l2_penalty:
-        batch_loss = batch_loss + l2(model.parameters(), l2_penalty)
+        penalty_value = l2(model.parameters(), l2_penalty)
+        batch_loss = batch_loss + penalty_value
+        penalty = penalty_value.data
     batch_loss.backward()
-    return batch_loss.data, predictions
+    return batch_loss.data, penalty, predictions
 
 
 def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Callable:
@@ -196,16 +248,17 @@ def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Ca
     params = compiled.params
 
     def step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
-             l2_penalty: float) -> tuple[float, list]:
+             l2_penalty: float) -> tuple[float, float, list]:
         batch_loss, predictions, gradients = compiled.evaluate(batch)
         for p, g in zip(params, gradients):
             p.grad += g
+        penalty = 0.0
         if l2_penalty:
             penalty, penalty_gradients = l2_value_and_gradient(params, l2_penalty)
             batch_loss += penalty
             for p, g in zip(params, penalty_gradients):
                 p.grad += g
-        return batch_loss, predictions
+        return batch_loss, penalty, predictions
 
     return step
 
@@ -230,28 +283,79 @@ def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
     return value, accuracy
 
 
-def _record(history: History, epoch_loss: float, epoch_accuracy: float | None, model: Module,
-            validation: tuple | None, loss_fn: Callable, started: float) -> None:
-    history.loss.append(epoch_loss)
-    if epoch_accuracy is not None:
-        history.accuracy.append(epoch_accuracy)
+def _record(history: History, totals: _EpochTotals, model: Module, validation: tuple | None,
+            loss_fn: Callable, started: float) -> dict[str, float]:
+    """Append the epoch's numbers to the history; return them as the callbacks' logs."""
+    logs = {"loss": totals.loss / totals.examples, "penalty": totals.penalty / totals.examples}
+    logs["data_loss"] = logs["loss"] - logs["penalty"]
+    if totals.classifies:
+        logs["accuracy"] = totals.correct / totals.examples
     if validation is not None:
         val_loss, val_accuracy = evaluate(model, validation[0], validation[1], loss_fn)
-        history.val_loss.append(val_loss)
+        logs["val_loss"] = val_loss
         if val_accuracy is not None:
-            history.val_accuracy.append(val_accuracy)
+            logs["val_accuracy"] = val_accuracy
+    for name in ("loss", "penalty", "accuracy", "val_loss", "val_accuracy"):
+        if name in logs:
+            getattr(history, name).append(logs[name])
     history.seconds.append(time.perf_counter() - started)
+    logs["lr"] = history.lr[-1]
+    return logs
 
 
-def _summary(history: History) -> dict[str, str]:
-    shown = {"loss": f"{history.loss[-1]:.4f}"}
-    if history.accuracy:
-        shown["acc"] = f"{history.accuracy[-1]:.3f}"
-    if history.val_accuracy:
-        shown["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
-    elif history.val_loss:
-        shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
-    return shown
+def _callbacks(given: Sequence[Callback], progress: bool,
+               recorder: TrainingRecorder | None) -> list[Callback]:
+    """The callbacks in the order they run: a divergence guard first, recorders last."""
+    for i, callback in enumerate(given):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks[{i}] is a {type(callback).__name__}, not a "
+                            "Callback (see nn.callbacks)")
+    ordered = list(given) + ([recorder] if recorder is not None else [])
+    if not any(isinstance(c, DivergenceGuard) for c in ordered):
+        ordered.insert(0, DivergenceGuard())
+    if progress and not any(isinstance(c, ProgressBar) for c in ordered):
+        ordered.append(ProgressBar())
+    return sorted(ordered, key=lambda c: isinstance(c, TrainingRecorder))
+
+
+def _recorder(record: Any) -> TrainingRecorder | None:
+    if record is None or record is False:
+        return None
+    if isinstance(record, TrainingRecorder):
+        return record
+    if record is True:
+        return TrainingRecorder()
+    if isinstance(record, int):
+        return TrainingRecorder(every=record)
+    raise TypeError(f"fit: record must be a number of epochs or a TrainingRecorder, "
+                    f"got {type(record).__name__}")
+
+
+_REPLACED_BY = {"tolerance": "EarlyStopping(monitor='loss', min_delta=tolerance)",
+                "patience": "EarlyStopping(patience=...)",
+                "on_epoch_end": "a Callback with an on_epoch_end hook (or LambdaCallback)"}
+_warned: set[str] = set()
+
+
+def _from_deprecated(options: dict[str, Any]) -> list[Callback]:
+    """The callbacks that replace fit's old keywords, with a warning for each (once)."""
+    unknown = set(options) - set(_REPLACED_BY)
+    if unknown:
+        raise TypeError(f"fit() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    for name in options:
+        if name not in _warned:
+            _warned.add(name)
+            warnings.warn(f"fit({name}=...) is replaced by callbacks=[{_REPLACED_BY[name]}]",
+                          FutureWarning, stacklevel=3)
+    callbacks: list[Callback] = []
+    if options.get("tolerance") is not None:
+        callbacks.append(EarlyStopping(monitor="loss", min_delta=options["tolerance"],
+                                       patience=options.get("patience", 5)))
+    function = options.get("on_epoch_end")
+    if function is not None:  # the old hook took (0-based epoch, history)
+        callbacks.append(LambdaCallback(
+            on_epoch_end=lambda run, epoch, logs: function(epoch - 1, run.history)))
+    return callbacks
 
 
 def _resolve_loss(loss: Any) -> Callable:
@@ -282,14 +386,12 @@ def _check_data(X: Sequence, y: Sequence, what: str) -> list[list[float]]:
     return [list(row) for row in X]
 
 
+def _check_count(n: Any, what: str, below: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < below:
+        raise ValueError(f"fit: {what} must be a whole number from 0 to {below - 1}, "
+                         f"got {n!r}")
+
+
 def _check_positive_int(n: Any, what: str) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"fit: {what} must be a positive whole number, got {n!r}")
-
-
-def _progress_bar(epochs: int, progress: bool) -> Any:
-    if not progress:
-        return range(epochs)
-    from tqdm.auto import trange  # optional dependency: only needed for the bar
-
-    return trange(epochs, desc="training", unit="epoch", leave=True)

@@ -8,6 +8,7 @@ from autograd import Value, grad
 from nn import MLP, SGD, Adam, LinearLR, StepLR, evaluate, fit, l2
 from nn import data
 from nn.losses import binary_cross_entropy, cross_entropy, hinge, mse
+from nn.callbacks import DivergenceWarning
 
 
 # --- losses ---------------------------------------------------------------------------
@@ -213,11 +214,14 @@ def test_fit_is_reproducible_from_the_seed():
     assert run(5) == run(5) != run(6)
 
 
-def test_fit_stops_early_once_the_loss_has_converged():
+def test_fit_stops_early_once_the_loss_has_converged(monkeypatch):
+    monkeypatch.setattr("nn.train._warned", set())
     X, y = data.make_moons(40, seed=1, signed=True)
     model = MLP(2, [8, 1], seed=0)
-    history = fit(model, X, y, epochs=500, tolerance=1e-3, patience=3, progress=False,
-                  optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9))
+    with pytest.warns(FutureWarning, match=r"fit\(tolerance=...\) is replaced by callbacks="
+                                           r"\[EarlyStopping\(monitor='loss'"):
+        history = fit(model, X, y, epochs=500, tolerance=1e-3, patience=3, progress=False,
+                      optimizer=SGD(model.parameters(), lr=0.1, momentum=0.9))
     assert history.stopped_early and history.epochs < 500
 
 
@@ -253,7 +257,9 @@ def test_fit_refuses_bad_arguments(kwargs, message):
 def test_fit_reports_a_diverging_loss():
     X, y = data.make_regression_curve(20, seed=0)
     model = MLP(1, [8, 1], seed=0)
-    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+    with pytest.raises(FloatingPointError, match=r"training diverged at epoch \d+, step \d+: "
+                       r".*the learning rate \(50\) is probably too high"), \
+            pytest.warns(DivergenceWarning, match="the loss exploded"):
         fit(model, X, y, loss="mse", epochs=50, progress=False,
             optimizer=SGD(model.parameters(), lr=50.0))
 
