@@ -1,4 +1,10 @@
-"""Optimisers and learning-rate schedules, with PyTorch's names and update rules.
+"""Optimisers and learning-rate schedules, with PyTorch's names, update rules and state.
+
+What an optimiser remembers between steps (SGD's momentum buffers, Adam's moments and
+step count) lives in ``optimizer.state``, a dict keyed by the parameter itself, as in
+``torch.optim``. ``state_dict()`` turns that state and the hyper-parameters into plain,
+JSON-ready data and ``load_state_dict()`` puts them back, so a run can be stopped and
+resumed exactly. The schedules have the same pair.
 
 Example:
     >>> from autograd import Value
@@ -12,23 +18,99 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Iterable
+import numbers
+from typing import Any, Callable, ClassVar, Iterable
 
 from autograd import Value
 
+# A rule checks one setting or state entry: ``rule(value, what)`` returns the value in
+# its plain form (a float, an int, ...) or raises an error that starts with ``what``.
+Rule = Callable[[Any, str], Any]
+
+
+# --- rules: each checks one value, returns it plain, or raises naming ``what`` ---------
+
+
+def _number(x: Any, what: str, requirement: str, accept: Callable[[float], bool]) -> float:
+    # A bool is an int to Python, but True as a learning rate is a mistake.
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be {requirement}, got {_shown(x)}")
+    if not math.isfinite(x) or not accept(x):
+        raise ValueError(f"{what} must be {requirement}, got {_shown(x)}")
+    return float(x)
+
+
+def _finite(x: Any, what: str) -> float:
+    return _number(x, what, "a finite number", lambda v: True)
+
+
+def _positive(x: Any, what: str) -> float:
+    return _number(x, what, "a positive number", lambda v: v > 0)
+
+
+def _non_negative(x: Any, what: str) -> float:
+    return _number(x, what, "a number >= 0", lambda v: v >= 0)
+
+
+def _whole(x: Any, what: str, minimum: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{what} must be a whole number >= {minimum}, got {_shown(x)}")
+    if x < minimum:
+        raise ValueError(f"{what} must be a whole number >= {minimum}, got {_shown(x)}")
+    return int(x)
+
+
+def _count(x: Any, what: str) -> int:
+    return _whole(x, what, 0)
+
+
+def _size(x: Any, what: str) -> int:
+    return _whole(x, what, 1)
+
+
+def _flag(x: Any, what: str) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{what} must be True or False, got {_shown(x)}")
+    return x
+
+
+def _betas(x: Any, what: str) -> tuple[float, float]:
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise TypeError(f"{what} must be a pair of numbers in [0, 1), got {_shown(x)}")
+    b1, b2 = (_number(b, f"{what}[{i}]", "a number in [0, 1)", lambda v: 0 <= v < 1)
+              for i, b in enumerate(x))
+    return b1, b2
+
 
 class Optimizer:
-    """Holds the parameters and the learning rate; ``step()`` updates the parameters."""
+    """Holds the parameters, the learning rate and the per-parameter ``state``;
+    ``step()`` updates the parameters.
+
+    ``state[p]`` is what the optimiser remembers about parameter ``p`` between steps;
+    it is filled in by the first step, as in PyTorch. A subclass lists its
+    hyper-parameters in ``_hyperparameters`` and says what one parameter's state holds
+    in ``_state_rules``: ``state_dict()`` and ``load_state_dict()`` work from those.
+    """
+
+    # name -> rule. lr may be 0 here (a schedule can bring it down to 0); a new
+    # optimiser still needs a positive rate, checked in __init__.
+    _hyperparameters: ClassVar[dict[str, Rule]] = {"lr": _non_negative}
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
+        owner = type(self).__name__
         self.params: list[Value] = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+            raise ValueError(f"{owner}: got an empty parameter list")
+        first_seen: dict[Value, int] = {}
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(f"{type(self).__name__}: params[{i}] is a "
-                                f"{type(p).__name__}, not a Value")
-        self.lr = _positive(lr, "lr", type(self).__name__)
+                raise TypeError(f"{owner}: params[{i}] is a {type(p).__name__}, not a Value")
+            if p in first_seen:  # its state would be updated twice per step
+                raise ValueError(f"{owner}: params[{i}] is params[{first_seen[p]}] again; "
+                                 "list each parameter once")
+            first_seen[p] = i
+        self.lr = _positive(lr, f"{owner}: lr")
+        self.state: dict[Value, dict[str, float]] = {}
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0."""
@@ -38,42 +120,163 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def state_dict(self) -> dict[str, Any]:
+        """The state and hyper-parameters as plain data, in PyTorch's layout:
+        ``{"state": {index: {...}}, "param_groups": [{"lr": ..., ..., "params": [...]}]}``.
+        An index is the parameter's position in ``params``; nothing refers to the
+        parameter objects, so the result can go through JSON.
+
+        Example:
+            >>> from autograd import Value
+            >>> w = Value(1.0); w.grad = 0.5
+            >>> opt = SGD([w], lr=0.1, momentum=0.9)
+            >>> opt.step()
+            >>> opt.state_dict()["state"]
+            {0: {'momentum_buffer': 0.5}}
+            >>> opt.state_dict()["param_groups"][0]["params"]
+            [0]
+        """
+        state = {i: dict(self.state[p]) for i, p in enumerate(self.params) if p in self.state}
+        group: dict[str, Any] = {}
+        for name in self._hyperparameters:
+            value = getattr(self, name)
+            group[name] = list(value) if isinstance(value, tuple) else value  # JSON has lists
+        group["params"] = list(range(len(self.params)))
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state, the learning rate and the other hyper-parameters written by
+        ``state_dict()``, also after a trip through JSON (which makes the indices strings).
+
+        Everything is checked before anything is set: a state that does not fit raises
+        ValueError or TypeError naming what and where, and leaves the optimiser unchanged.
+
+        Example:
+            >>> from autograd import Value
+            >>> w = Value(1.0); w.grad = 0.5
+            >>> opt = Adam([w], lr=0.1)
+            >>> opt.step()
+            >>> again = Adam([Value(w.data)], lr=0.5)
+            >>> again.load_state_dict(opt.state_dict())
+            >>> again.lr, again.steps
+            (0.1, 1)
+        """
+        settings, state = self._checked_state_dict(state_dict)
+        for name, value in settings.items():
+            setattr(self, name, value)
+        self.state = {self.params[i]: entry for i, entry in state.items()}
+
+    def _checked_state_dict(self, state_dict: Any) -> tuple[dict[str, Any],
+                                                             dict[int, dict[str, float]]]:
+        """The hyper-parameters and the state by index, checked; changes nothing."""
+        where = f"{type(self).__name__}.load_state_dict"
+        _check_keys(state_dict, {"state", "param_groups"}, where, "the state dict")
+        groups = state_dict["param_groups"]
+        if not isinstance(groups, list) or len(groups) != 1:
+            raise ValueError(f"{where}: param_groups must be a list of one group, "
+                             f"got {_shown(groups)}")
+        group = groups[0]
+        _check_keys(group, {*self._hyperparameters, "params"}, where, "param_groups[0]")
+        settings = {name: rule(group[name], f"{where}: param_groups[0][{name!r}]")
+                    for name, rule in self._hyperparameters.items()}
+        self._check_combination(settings, where)
+        self._check_indices(group["params"], where)
+
+        entries = state_dict["state"]
+        if not isinstance(entries, dict):
+            raise TypeError(f"{where}: state must be a dict of index -> dict, "
+                            f"got {type(entries).__name__}")
+        rules = self._state_rules(settings)
+        state: dict[int, dict[str, float]] = {}
+        for key, entry in entries.items():
+            i = _index(key, len(self.params), where)
+            if i in state:
+                raise ValueError(f"{where}: state has parameter {i} twice (as {key!r})")
+            if not rules:
+                raise ValueError(f"{where}: state[{i}] is unexpected: "
+                                 f"{type(self).__name__} keeps no state with these settings")
+            _check_keys(entry, set(rules), where, f"state[{i}]")
+            state[i] = {name: rule(entry[name], f"{where}: state[{i}][{name!r}]")
+                        for name, rule in rules.items()}
+        missing = [i for i in range(len(self.params)) if i not in state]
+        if state and missing:  # every step updates every parameter: all have state, or none
+            raise ValueError(f"{where}: state has no entry for parameters {_few(missing)}")
+        return settings, state
+
+    def _check_indices(self, indices: Any, where: str) -> None:
+        """``param_groups[0]['params']`` must be 0, 1, ..., n - 1 for our n parameters."""
+        what = f"{where}: param_groups[0]['params']"
+        if not isinstance(indices, list):
+            raise TypeError(f"{what} must be a list of indices, got {_shown(indices)}")
+        if len(indices) != len(self.params):
+            raise ValueError(f"{where}: the state is for {len(indices)} parameters, "
+                             f"this optimiser has {len(self.params)}")
+        # type() is int, not isinstance: True and 1.0 equal 1, but are not indices
+        if any(type(i) is not int or i != k for k, i in enumerate(indices)):
+            raise ValueError(f"{what} must be 0, 1, ..., {len(indices) - 1} in order, "
+                             f"got {_shown(indices)}")
+
+    def _check_hyperparameters(self) -> None:
+        """Check (and make plain) the hyper-parameter attributes; constructors call it."""
+        owner = type(self).__name__
+        settings = {name: rule(getattr(self, name), f"{owner}: {name}")
+                    for name, rule in self._hyperparameters.items()}
+        self._check_combination(settings, owner)
+        for name, value in settings.items():
+            setattr(self, name, value)
+
+    def _check_combination(self, settings: dict[str, Any], where: str) -> None:
+        """Rules between hyper-parameters (none here)."""
+
+    def _state_rules(self, settings: dict[str, Any]) -> dict[str, Rule]:
+        """What one parameter's state holds under these settings: name -> rule."""
+        return {}
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, as ``torch.optim.SGD``.
 
     With ``g = grad + weight_decay * w``; with momentum ``buf = momentum * buf + g``
     (``buf = g`` on the first step) and ``g = buf`` (or ``g + momentum * buf`` with
-    ``nesterov=True``); then ``w -= lr * g``.
+    ``nesterov=True``); then ``w -= lr * g``. ``state[p]["momentum_buffer"]`` is ``buf``.
     """
+
+    _hyperparameters: ClassVar[dict[str, Rule]] = {
+        **Optimizer._hyperparameters, "momentum": _non_negative, "dampening": _non_negative,
+        "weight_decay": _non_negative, "nesterov": _flag}
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False,
                  dampening: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum", "SGD")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay", "SGD")
-        self.dampening = _non_negative(dampening, "dampening", "SGD")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov needs a positive momentum and zero dampening")
-        self.nesterov = nesterov
-        self._velocity: list[float] | None = None
+        self.momentum: float = momentum
+        self.weight_decay: float = weight_decay
+        self.dampening: float = dampening
+        self.nesterov: bool = nesterov
+        self._check_hyperparameters()
 
     def step(self) -> None:
-        gradients = [p.grad + self.weight_decay * p.data for p in self.params]
-        if self.momentum:
-            if self._velocity is None:
-                self._velocity = gradients
-            else:
-                keep = 1.0 - self.dampening
-                self._velocity = [self.momentum * v + keep * g
-                                  for v, g in zip(self._velocity, gradients)]
-            if self.nesterov:
-                gradients = [g + self.momentum * v for g, v in zip(gradients, self._velocity)]
-            else:
-                gradients = self._velocity
-        for p, g in zip(self.params, gradients):
-            p.data -= self.lr * g
+        # Read the settings once: attribute look-ups in the loop cost as much as the maths.
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        keep = 1.0 - self.dampening
+        for p in self.params:
+            g = p.grad + weight_decay * p.data
+            if momentum:
+                state = self.state.setdefault(p, {})
+                if "momentum_buffer" in state:
+                    buf = momentum * state["momentum_buffer"] + keep * g
+                else:
+                    buf = g  # the first step starts the buffer at the gradient itself
+                state["momentum_buffer"] = buf
+                g = g + momentum * buf if self.nesterov else buf
+            p.data -= lr * g
+
+    def _check_combination(self, settings: dict[str, Any], where: str) -> None:
+        if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
+            raise ValueError(f"{where}: nesterov needs a positive momentum and zero dampening")
+
+    def _state_rules(self, settings: dict[str, Any]) -> dict[str, Rule]:
+        return {"momentum_buffer": _finite} if settings["momentum"] else {}
 
 
 class Adam(Optimizer):
@@ -81,39 +284,61 @@ class Adam(Optimizer):
 
     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``, then with the bias
     corrections ``m^ = m / (1 - b1^t)`` and ``v^ = v / (1 - b2^t)``:
-    ``w -= lr * m^ / (sqrt(v^) + eps)``.
+    ``w -= lr * m^ / (sqrt(v^) + eps)``. ``state[p]`` holds ``"step"`` (t),
+    ``"exp_avg"`` (m) and ``"exp_avg_sq"`` (v).
     """
+
+    _hyperparameters: ClassVar[dict[str, Rule]] = {
+        **Optimizer._hyperparameters, "betas": _betas, "eps": _positive,
+        "weight_decay": _non_negative}
 
     def __init__(self, params: Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        for b in betas:
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"Adam: each beta must be in [0, 1), got {betas!r}")
-        self.betas = betas
-        self.eps = _positive(eps, "eps", "Adam")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay", "Adam")
-        self.steps = 0
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self.betas: tuple[float, float] = betas
+        self.eps: float = eps
+        self.weight_decay: float = weight_decay
+        self._check_hyperparameters()
+
+    @property
+    def steps(self) -> int:
+        """How many steps have been taken (``state[p]["step"]``, the same for every p)."""
+        return int(self.state.get(self.params[0], {}).get("step", 0))
 
     def step(self) -> None:
         b1, b2 = self.betas
-        self.steps += 1
-        correction1 = 1.0 - b1**self.steps
-        correction2 = 1.0 - b2**self.steps
-        for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data
-            self._m[i] = b1 * self._m[i] + (1.0 - b1) * g
-            self._v[i] = b2 * self._v[i] + (1.0 - b2) * g * g
-            m_hat = self._m[i] / correction1
-            v_hat = self._v[i] / correction2
-            p.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+        lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
+        corrections: dict[int, tuple[float, float]] = {}  # by step count: usually one entry
+        for p in self.params:
+            state = self.state.get(p)
+            if state is None:  # the moments start at zero, as in the paper
+                state = self.state[p] = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
+            t = state["step"] = state["step"] + 1
+            if t not in corrections:
+                corrections[t] = (1.0 - b1**t, 1.0 - b2**t)
+            correction1, correction2 = corrections[t]
+            g = p.grad + weight_decay * p.data
+            m = state["exp_avg"] = b1 * state["exp_avg"] + (1.0 - b1) * g
+            v = state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1.0 - b2) * g * g
+            m_hat = m / correction1
+            v_hat = v / correction2
+            p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
+
+    def _state_rules(self, settings: dict[str, Any]) -> dict[str, Rule]:
+        # exp_avg_sq is a mean of squares: a negative one would fail in sqrt at the next step
+        return {"step": _count, "exp_avg": _finite, "exp_avg_sq": _non_negative}
 
 
 class LRScheduler:
-    """Changes ``optimizer.lr`` once per ``step()`` (call it once per epoch)."""
+    """Changes ``optimizer.lr`` once per ``step()`` (call it once per epoch).
+
+    ``state_dict()`` / ``load_state_dict()`` save and restore the epoch count, the base
+    rate and the schedule's settings; the current rate is part of the optimiser's state.
+    A subclass lists its settings in ``_settings`` (name -> rule).
+    """
+
+    _settings: ClassVar[dict[str, Rule]] = {}
 
     def __init__(self, optimizer: Optimizer) -> None:
         self.optimizer = optimizer
@@ -127,15 +352,62 @@ class LRScheduler:
         self.epoch += 1
         self.optimizer.lr = self.base_lr * self.factor(self.epoch)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The epoch count, the base rate and the settings, as plain data.
+
+        Example:
+            >>> from autograd import Value
+            >>> schedule = StepLR(SGD([Value(0.0)], lr=1.0), step_size=2, gamma=0.5)
+            >>> schedule.step()
+            >>> schedule.state_dict()
+            {'epoch': 1, 'base_lr': 1.0, 'step_size': 2, 'gamma': 0.5}
+        """
+        return {name: getattr(self, name) for name in self._rules()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict()`` wrote. Everything is checked first: a state that
+        does not fit raises ValueError or TypeError and leaves the schedule unchanged.
+        ``optimizer.lr`` is not touched (``optimizer.load_state_dict`` restores it).
+
+        Example:
+            >>> from autograd import Value
+            >>> schedule = LinearLR(SGD([Value(0.0)], lr=1.0), total_iters=10)
+            >>> schedule.load_state_dict({"epoch": 4, "base_lr": 2.0, "start_factor": 1.0,
+            ...                           "end_factor": 0.5, "total_iters": 8})
+            >>> schedule.epoch, schedule.factor(schedule.epoch)
+            (4, 0.75)
+        """
+        for name, value in self._checked_state_dict(state).items():
+            setattr(self, name, value)
+
+    def _rules(self) -> dict[str, Rule]:
+        return {"epoch": _count, "base_lr": _non_negative, **self._settings}
+
+    def _checked_state_dict(self, state: Any) -> dict[str, Any]:
+        """The state, checked and made plain; changes nothing."""
+        where = f"{type(self).__name__}.load_state_dict"
+        rules = self._rules()
+        _check_keys(state, set(rules), where, "the state dict")
+        return {name: rule(state[name], f"{where}: state[{name!r}]")
+                for name, rule in rules.items()}
+
+    def _check_settings(self) -> None:
+        """Check (and make plain) the settings' attributes; constructors call it."""
+        owner = type(self).__name__
+        for name, rule in self._settings.items():
+            setattr(self, name, rule(getattr(self, name), f"{owner}: {name}"))
+
 
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs."""
 
+    _settings: ClassVar[dict[str, Rule]] = {"step_size": _size, "gamma": _non_negative}
+
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if step_size < 1:
-            raise ValueError(f"StepLR: step_size must be at least 1, got {step_size!r}")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size: int = step_size
+        self.gamma: float = gamma
+        self._check_settings()
 
     def factor(self, epoch: int) -> float:
         return self.gamma ** (epoch // self.step_size)
@@ -149,33 +421,60 @@ class LinearLR(LRScheduler):
     ``LinearLR(SGD(params, lr=1.0), start_factor=1.0, end_factor=0.1, total_iters=100)``.
     """
 
+    _settings: ClassVar[dict[str, Rule]] = {
+        "start_factor": _non_negative, "end_factor": _non_negative, "total_iters": _size}
+
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0,
                  end_factor: float = 0.1, total_iters: int = 100) -> None:
         super().__init__(optimizer)
-        if total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters must be at least 1, got {total_iters!r}")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
-        optimizer.lr = self.base_lr * start_factor
+        self.start_factor: float = start_factor
+        self.end_factor: float = end_factor
+        self.total_iters: int = total_iters
+        self._check_settings()
+        optimizer.lr = self.base_lr * self.start_factor
 
     def factor(self, epoch: int) -> float:
         progress = min(epoch, self.total_iters) / self.total_iters
         return self.start_factor + (self.end_factor - self.start_factor) * progress
 
 
-def _positive(x: float, name: str, owner: str) -> float:
-    return _checked(x, name, owner, lambda v: v > 0, "a positive number")
+# --- checking a state dict's shape ------------------------------------------------------
 
 
-def _non_negative(x: float, name: str, owner: str) -> float:
-    return _checked(x, name, owner, lambda v: v >= 0, "a number >= 0")
+def _check_keys(record: Any, expected: set[str], where: str, what: str) -> None:
+    """``record`` must be a dict with exactly the keys ``expected``."""
+    if not isinstance(record, dict):
+        raise TypeError(f"{where}: {what} must be a dict, got {_shown(record)}")
+    missing = sorted(expected - set(record))
+    unexpected = sorted((key for key in record if key not in expected), key=repr)
+    if missing or unexpected:
+        raise ValueError(f"{where}: {what} does not fit (missing {_few(missing)}; "
+                         f"unexpected {_few(unexpected)})")
 
 
-def _checked(x: float, name: str, owner: str, accept, requirement: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) \
-            or not accept(x):
-        raise ValueError(f"{owner}: {name} must be {requirement}, got {x!r}")
-    return float(x)
+def _index(key: Any, count: int, where: str) -> int:
+    """A state key as a parameter index: an int, or the decimal string JSON makes of it."""
+    if isinstance(key, str) and key.isascii() and key.isdigit() and str(int(key)) == key:
+        key_as_index: Any = int(key)
+    else:
+        key_as_index = key
+    if type(key_as_index) is not int or not 0 <= key_as_index < count:
+        raise ValueError(f"{where}: state has the key {key!r}, which is not a parameter "
+                         f"index from 0 to {count - 1}")
+    return key_as_index
+
+
+def _few(items: list[Any]) -> str:
+    if not items:
+        return "none"
+    shown = ", ".join(repr(item) for item in items[:3])
+    return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def _shown(x: Any) -> str:
+    """``repr(x)``, cut short: an error message stays one readable line."""
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 __all__ = ["Adam", "LRScheduler", "LinearLR", "Optimizer", "SGD", "StepLR"]
-

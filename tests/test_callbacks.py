@@ -6,7 +6,8 @@ import warnings
 import pytest
 
 from nn import (MLP, SGD, Adam, Callback, DivergenceGuard, DivergenceWarning, EarlyStopping,
-                LambdaCallback, LinearLR, TrainingDiverged, TrainingRecorder, evaluate, fit)
+                LambdaCallback, LinearLR, TrainingDiverged, TrainingRecorder, evaluate, fit,
+                load_checkpoint, save_checkpoint)
 from nn import data
 from nn.record import grid_predictor
 
@@ -305,6 +306,38 @@ def test_fit_resumes_from_initial_epoch_with_the_same_shuffles():
     assert resumed_model.state_dict() == full_model.state_dict()
     with pytest.raises(ValueError, match="initial_epoch must be a whole number from 0 to 5"):
         train(6, initial_epoch=6)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_a_checkpoint_resumes_fit_to_exactly_the_same_losses(tmp_path, compile):
+    X, y = data.make_spiral(45, seed=2)
+    X_val, y_val = data.make_spiral(30, seed=3)
+
+    def setup():
+        model = MLP(2, [8, 3], seed=0)
+        optimizer = Adam(model.parameters(), lr=0.05)
+        return model, optimizer, LinearLR(optimizer, 1.0, 0.1, total_iters=8)
+
+    def train(model, optimizer, scheduler, epochs, initial_epoch=0):
+        return fit(model, X, y, loss="cross_entropy", optimizer=optimizer,
+                   scheduler=scheduler, epochs=epochs, initial_epoch=initial_epoch,
+                   batch_size=10, l2_penalty=1e-3, validation=(X_val, y_val), seed=7,
+                   progress=False, compile=compile)
+
+    full_model, *rest = setup()
+    full = train(full_model, *rest, epochs=8)
+    first = setup()
+    half = train(*first, epochs=3)
+    save_checkpoint(tmp_path / "run.json", first[0], first[1], scheduler=first[2], epoch=3,
+                    history=half)
+    model, optimizer, scheduler = setup()  # a fresh process would start like this
+    checkpoint = load_checkpoint(tmp_path / "run.json", model, optimizer, scheduler)
+    assert checkpoint.epoch == 3 and checkpoint.history == half
+    resumed = train(model, optimizer, scheduler, epochs=8, initial_epoch=checkpoint.epoch)
+    assert half.loss + resumed.loss == full.loss
+    assert half.val_loss + resumed.val_loss == full.val_loss
+    assert half.lr + resumed.lr == full.lr
+    assert model.state_dict() == full_model.state_dict()
 
 
 def test_progress_bar_is_a_callback_and_closes(capsys):
