@@ -8,12 +8,14 @@ same folder, which then replaces the target in one step.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Any
 
-__all__ = ["write_atomically"]
+__all__ = ["script_safe_json", "write_atomically"]
 
 
 def write_atomically(path: str | Path, content: str | bytes) -> Path:
@@ -64,3 +66,18 @@ def _writable_target(path: str | Path) -> Path:
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a folder")
     return target
+
+
+def script_safe_json(data: Any) -> str:
+    """JSON to embed in an HTML ``<script>`` element: nothing in it can end the element,
+    whatever the labels hold, and NaN or infinity (which JSON.parse refuses) raise.
+
+    Example:
+        >>> print(script_safe_json({"label": "</script>"}))
+        {"label":"\\u003c/script\\u003e"}
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text

@@ -1,184 +1,472 @@
 """The command-line demo: train an MLP on a toy data set, then save and draw it.
 
     python -m nn                       # two moons, MLP 2-16-16-1, micrograd's recipe
-    python -m nn --dataset spiral --hidden 32,32 --optimizer adam --lr 0.02
+    python -m nn --dataset spiral --optimizer adam
     python -m nn --help
 
 It writes to the output folder: the model (model.json), the per-epoch history
-(history.json), the loss curve (loss.png), the decision boundary
-(decision_boundary.png) and, when Graphviz can render, a step-by-step player of
-backpropagation through one trained neuron (backward_neuron.html) and the graph of one
-example's forward pass through the whole model (forward_graph.svg, long sums collapsed
-unless --full-graph).
+(history.json), the loss curves (loss.png), the decision boundary
+(decision_boundary.png; for the regression curve, the fitted curve in fit.png), the
+training view (training.html, with a slider over the epochs, and training.gif for
+slides) and, when Graphviz can render, a step-by-step player of backpropagation
+through one trained neuron (backward_neuron.html) and the graph of one example's
+forward pass through the whole model (forward_graph.svg).
+
+Every file is written in full to a temporary folder first and then moved over its
+target, file by file: an interrupted or failed run leaves the previous run's files
+whole, and files this run does not write are never touched. Exit codes: 0 done,
+1 training diverged, 2 bad input, 130 interrupted (Ctrl-C; what was trained so far is
+written after the first press, nothing after a second).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
-
-from autograd import Value, grad, weighted_sum
+from typing import Any, Callable, Iterator, Sequence
 
 from . import data
-from .modules import ACTIVATIONS, MLP, Neuron
+from .callbacks import Callback, DivergenceGuard, TrainingDiverged, TrainingRun
+from .demo_drawings import GRAPH_FILE, PLAYER_FILE, draw_forward_graph, draw_neuron_player
+from .modules import ACTIVATIONS, MLP
 from .optim import SGD, Adam, LinearLR, StepLR
 from .train import evaluate, fit
 
-CLASSIFICATION_SETS = ("moons", "circles", "xor", "spiral", "blobs")
-BINARY_SETS = ("moons", "circles", "xor")
-PLAYER_FILE = "backward_neuron.html"
-GRAPH_FILE = "forward_graph.svg"
-FULL_GRAPH_MAX_NODES = 20_000  # --full-graph: far above any demo model, still a guard
+EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
+OPTIMIZERS = ("sgd", "adam")
+# The data sets span about -3 to 3: noise far beyond that drowns them (and overflows).
+MAX_NOISE = 10.0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m nn",
-        description="Train a small MLP with backpropagation on a toy 2-D data set, then "
-                    "save the model and draw its loss curve, decision boundary and graph.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+@dataclass(frozen=True)
+class DataSet:
+    """A built-in data set and the settings the demo trains it with by default."""
+
+    make: Callable[..., tuple[list, list]]
+    loss: str
+    outputs: int                 # 1: a score (or the regression value); k: k logits
+    noise: float
+    lr: dict[str, float]         # per optimiser
+    epochs: int = 100
+    activation: str = "relu"
+    signed: bool = False         # labels -1 / +1, as the hinge loss wants
+    note: str = ""
+
+    @property
+    def classes(self) -> int:
+        """How many labels the data has (0 for regression)."""
+        if self.loss == "mse":
+            return 0
+        return 2 if self.outputs == 1 else self.outputs
+
+
+DATA_SETS = {
+    "moons": DataSet(data.make_moons, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
+                     signed=True, note="micrograd's demo recipe"),
+    "circles": DataSet(data.make_circles, "hinge", 1, noise=0.05,
+                       lr={"sgd": 1.0, "adam": 0.05}, signed=True),
+    "xor": DataSet(data.make_xor, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
+                   signed=True),
+    "spiral": DataSet(data.make_spiral, "cross_entropy", 3, noise=0.2,
+                      lr={"sgd": 1.0, "adam": 0.05}, epochs=200),
+    "blobs": DataSet(data.make_blobs, "cross_entropy", 3, noise=0.5,
+                     lr={"sgd": 0.1, "adam": 0.05}),
+    "regression": DataSet(data.make_regression_curve, "mse", 1, noise=0.05,
+                          lr={"sgd": 0.1, "adam": 0.02}, epochs=200, activation="tanh"),
+}
+DEFAULT_DATA_SET = "moons"
+
+# What each file shows, for the "open next" list, in the order that explains the most.
+WHAT_TO_OPEN = {
+    PLAYER_FILE: "backpropagation step by step through one trained neuron "
+                 "(open it in a browser; → steps, Space plays)",
+    "training.html": "training epoch by epoch: the boundary, the points and the curves "
+                     "(open it in a browser; a slider over the epochs)",
+    GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
+                "neuron, with each value's gradient d score / d value",
+    "decision_boundary.png": "what the trained model predicts over the plane",
+    "fit.png": "the fitted curve over the points",
+    "loss.png": "loss and accuracy per epoch",
+    "training.gif": "the training view as an animation, for slides",
+}
+
+
+class BadInput(Exception):
+    """An input the demo cannot run with: reported in one line, exit code 2."""
+
+
+def program_name() -> str:
+    """How the demo was started: ``python -m nn``, or the console script's name."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m nn" if name in ("", "-c", "-m", "__main__.py") else name
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors in one line (the problem and where to look) and exit code 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog or program_name(),
+        description="Train a small MLP with backpropagation on a toy data set, then save "
+                    "the model and draw its training, its decision boundary and its graph.",
+        epilog=_defaults_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", choices=CLASSIFICATION_SETS, default="moons",
-                       help="toy data set to learn")
+    group.add_argument("--dataset", choices=list(DATA_SETS), default=DEFAULT_DATA_SET,
+                       help=f"toy data set to learn (default: {DEFAULT_DATA_SET})")
     group.add_argument("--samples", type=_positive_int, default=100,
-                       help="training points")
+                       help="training points (default: 100)")
     group.add_argument("--validation-samples", type=_non_negative_int, default=200,
-                       help="fresh points (another seed) to measure generalisation on")
-    group.add_argument("--noise", type=_non_negative_float, default=0.1,
-                       help="noise of the data set")
+                       help="fresh points (another seed) to measure generalisation on; "
+                            "0 for none (default: 200)")
+    group.add_argument("--noise", type=_noise, default=None,
+                       help=f"noise of the data set, from 0 to {MAX_NOISE:g} (default: per "
+                            "data set, see below)")
     group = parser.add_argument_group("model")
-    group.add_argument("--hidden", type=_sizes, default=[16, 16],
-                       help="hidden layer sizes, comma-separated (e.g. 16,16)")
+    group.add_argument("--hidden", type=_sizes, default=(16, 16), metavar="SIZES",
+                       help="hidden layer sizes, comma-separated (default: 16,16)")
     group.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
-                       default="relu", help="hidden-layer activation")
+                       default=None,
+                       help="hidden-layer activation (default: relu; tanh for regression)")
     group.add_argument("--init", choices=["uniform", "xavier", "he"], default="uniform",
-                       help="weight initialisation")
+                       help="weight initialisation (default: uniform, as micrograd)")
     group = parser.add_argument_group("training")
-    group.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                       help="how the gradient moves the weights: plain gradient descent "
+                            "(with --momentum) or Adam (default: sgd)")
     group.add_argument("--lr", type=_positive_float, default=None,
-                       help="learning rate (default: 1.0 for sgd, 0.05 for adam)")
+                       help="learning rate (default: per optimiser and data set, see below)")
     group.add_argument("--momentum", type=_non_negative_float, default=0.0,
-                       help="SGD momentum")
+                       help="SGD momentum (default: 0)")
     group.add_argument("--schedule", choices=["linear", "step", "none"], default="linear",
                        help="learning-rate schedule: linear decay to 0.1x (micrograd's), "
-                            "x0.5 every quarter of the epochs, or constant")
+                            "x0.5 every quarter of the epochs, or constant (default: linear)")
     group.add_argument("--batch-size", type=_positive_int, default=None,
-                       help="examples per step: omit for full batch, 1 for stochastic")
-    group.add_argument("--epochs", type=_positive_int, default=100)
+                       help="examples per step: 1 for stochastic, k for mini-batches "
+                            "(default: all, i.e. full-batch gradient descent)")
+    group.add_argument("--epochs", type=_positive_int, default=None,
+                       help="passes over the training data (default: per data set, see below)")
     group.add_argument("--l2", type=_non_negative_float, default=1e-4,
-                       help="L2 penalty on the parameters")
+                       help="L2 penalty on the parameters (default: 1e-4)")
     group.add_argument("--seed", type=int, default=0,
-                       help="seed for the data, the weights and the shuffling")
+                       help="seed for the data, the weights and the shuffling (default: 0)")
+    group.add_argument("--compile", action="store_true",
+                       help="trace one example's loss once and replay it for every batch: "
+                            "the same numbers, many times faster")
     group = parser.add_argument_group("output")
     group.add_argument("--output", type=Path, default=Path("nn-demo-output"),
-                       help="folder to write the model and the pictures to")
-    group.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    group.add_argument("--no-player", action="store_true",
-                       help=f"do not write {PLAYER_FILE}, the step-by-step player of the "
-                            "forward and backward pass through one trained neuron")
+                       help="folder to write the model and the pictures to "
+                            "(default: nn-demo-output)")
+    group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                       help="show a progress bar (default: shown)")
+    group.add_argument("--player", action=argparse.BooleanOptionalAction, default=True,
+                       help=f"write {PLAYER_FILE}, the step-by-step player of the forward "
+                            "and backward pass through one trained neuron (default: written)")
+    group.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True,
+                       help=f"write {GRAPH_FILE}, one example's forward pass through the "
+                            "whole model (default: written)")
     group.add_argument("--full-graph", action="store_true",
                        help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
                             "shows its first terms and a '... N more' box; the full "
                             "graph of the default model is 7 times as tall)")
+    group.add_argument("--view", action=argparse.BooleanOptionalAction, default=True,
+                       help="write training.html and training.gif, the training view "
+                            "(default: written)")
     return parser
 
 
+def _defaults_table() -> str:
+    """The per-data-set defaults, as the epilog of --help (from DATA_SETS: one place)."""
+    lines = ["defaults per data set:",
+             f"  {'data set':<11} {'loss':<14} {'lr sgd':>6} {'lr adam':>7} {'epochs':>6} "
+             f"{'noise':>5}"]
+    for name, spec in DATA_SETS.items():
+        line = (f"  {name:<11} {spec.loss:<14} {spec.lr['sgd']:>6g} {spec.lr['adam']:>7g} "
+                f"{spec.epochs:>6} {spec.noise:>5g}")
+        lines.append(line + (f"  {spec.note}" if spec.note else ""))
+    return "\n".join(lines)
+
+
+@dataclass
+class Settings:
+    """The command line with every default filled in for the chosen data set."""
+
+    args: argparse.Namespace
+    spec: DataSet
+    lr: float
+    epochs: int
+    noise: float
+    activation: str
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    spec = DATA_SETS[args.dataset]
+    return Settings(args=args, spec=spec, lr=args.lr or spec.lr[args.optimizer],
+                    epochs=args.epochs or spec.epochs,
+                    noise=spec.noise if args.noise is None else args.noise,
+                    activation=args.activation or spec.activation)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    prog = program_name()
+    args = build_parser(prog).parse_args(argv)
+    settings = settings_from(args)
     try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(f"python -m nn: cannot create the output folder {args.output}: {error}",
-              file=sys.stderr)
-        return 2
-    X, y, X_val, y_val, loss, outputs = _load_data(args)
-    model = MLP(2, [*args.hidden, outputs], activation=args.activation, init=args.init,
-                seed=args.seed)
-    optimizer, scheduler = _optimizer(args, model)
-    print(f"{model} on {args.dataset} ({len(X)} points), loss {loss}, "
-          f"{args.optimizer} lr {optimizer.lr:g}, "
-          f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}")
+        X, y, X_val, y_val = load_data(settings)
+        model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
+                    activation=settings.activation, init=args.init, seed=args.seed)
+        prepare_output_folder(args.output)
+        check_renderer(args)
+    except BadInput as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    optimizer, scheduler = make_optimizer(settings, model)
+    print(f"{model} on {args.dataset} ({len(X)} points), loss {settings.spec.loss}, "
+          f"{args.optimizer} lr {settings.lr:g}, {settings.epochs} epochs, "
+          f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}"
+          f"{', compiled' if args.compile else ''}")
+    interrupt = StopOnInterrupt()
+    with interrupt.installed():  # until the end: a second Ctrl-C stops at once
+        try:
+            return train_and_write(settings, model, optimizer, scheduler, interrupt,
+                                   (X, y, X_val, y_val))
+        except TrainingDiverged as error:
+            print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
+                  file=sys.stderr)
+            return EXIT_DIVERGED
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted; nothing was written, the files in {args.output} "
+                  "are as they were", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except OSError as error:
+            print(f"{prog}: cannot write the outputs: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+
+
+def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
+                    interrupt: StopOnInterrupt, data_sets: tuple) -> int:
+    """Train, print what came of it, write the files; the exit code."""
+    args = settings.args
+    X, y, X_val, y_val = data_sets
     started = time.perf_counter()
-    history = fit(model, X, y, loss=loss, optimizer=optimizer, scheduler=scheduler,
-                  epochs=args.epochs, batch_size=args.batch_size, l2_penalty=args.l2,
-                  validation=(X_val, y_val) if X_val else None, seed=args.seed,
-                  progress=not args.no_progress)
-    seconds = time.perf_counter() - started
-    _, train_accuracy = evaluate(model, X, y, loss)
-    summary = f"trained {history.epochs} epochs in {seconds:.1f} s: " \
-              f"training accuracy {train_accuracy:.1%}"
-    if X_val:
-        summary += f", validation accuracy {history.val_accuracy[-1]:.1%} " \
-                   f"({len(X_val)} fresh points)"
-    print(summary)
-    written = _write_outputs(args, model, history, X, y)
+    history = fit(model, X, y, loss=settings.spec.loss, optimizer=optimizer,
+                  scheduler=scheduler, epochs=settings.epochs, batch_size=args.batch_size,
+                  l2_penalty=args.l2, validation=(X_val, y_val) if X_val else None,
+                  seed=args.seed, progress=args.progress, compile=args.compile,
+                  record=1 if args.view else None,
+                  callbacks=[DivergenceGuard(on_explosion="raise"), interrupt])
+    print(_summary(settings, model, history, X, y, X_val, time.perf_counter() - started))
+    if interrupt.requested:
+        print(f"interrupted after epoch {history.epochs} of {settings.epochs}: writing the "
+              "model as trained so far")
+    written = write_outputs(settings, model, history, X, y, X_val, y_val)
     print("wrote " + ", ".join(str(p) for p in written))
     _print_what_to_open(written)
-    return 0
+    return EXIT_INTERRUPTED if interrupt.requested else 0
 
 
-def _load_data(args: argparse.Namespace) -> tuple:
-    make = data.DATASETS[args.dataset]
-    binary = args.dataset in BINARY_SETS
-    kwargs = {"signed": True} if binary else {}
-    X, y = make(args.samples, noise=args.noise, seed=args.seed, **kwargs)
+def load_data(settings: Settings) -> tuple[list, list, list, list]:
+    """Training and validation data (another seed), checked before any training."""
+    args, spec = settings.args, settings.spec
+    if args.samples < max(spec.classes, 2):
+        raise BadInput(f"--samples {args.samples} is too few for {args.dataset}: it needs "
+                       f"at least {max(spec.classes, 2)} (one point per class)"
+                       if spec.classes else
+                       f"--samples {args.samples} is too few: the curve needs at least 2")
+    kwargs = {"signed": True} if spec.signed else {}
+    X, y = spec.make(args.samples, noise=settings.noise, seed=args.seed, **kwargs)
     X_val, y_val = ([], [])
     if args.validation_samples:
-        X_val, y_val = make(args.validation_samples, noise=args.noise, seed=args.seed + 1,
-                            **kwargs)
-    if binary:
-        return X, y, X_val, y_val, "hinge", 1
-    return X, y, X_val, y_val, "cross_entropy", max(y) + 1
+        X_val, y_val = spec.make(args.validation_samples, noise=settings.noise,
+                                 seed=args.seed + 1, **kwargs)
+    return X, y, X_val, y_val
 
 
-def _optimizer(args: argparse.Namespace, model: MLP) -> tuple:
+def prepare_output_folder(folder: Path) -> None:
+    """Create the folder and check it can be written to, before training starts."""
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"the output folder {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".backproplab-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise BadInput(f"cannot create the output folder {folder}: {error.strerror or error}"
+                       if not folder.is_dir() else
+                       f"cannot write to the output folder {folder}: "
+                       f"{error.strerror or error}") from None
+    for name in (*WHAT_TO_OPEN, "model.json", "history.json"):
+        if (folder / name).is_dir():
+            raise BadInput(f"{folder / name} is a folder: the demo writes a file there")
+
+
+def check_renderer(args: argparse.Namespace) -> None:
+    """A Graphviz renderer that is there but broken is bad input; a missing one only
+    means the drawings are skipped (said later)."""
+    if not (args.player or args.graph):
+        return
+    try:
+        import graphviz
+
+        from autograd.viz import render
+    except ImportError:
+        return
+    try:
+        program = render.find_renderer()
+    except RuntimeError:
+        return
+    try:
+        render.render_svg(graphviz.Digraph(body=["a -> b"]))
+    except Exception as error:  # any failure of the renderer: report it, do not train
+        detail = " ".join(str(error).split())[:200]
+        raise BadInput(f"the Graphviz renderer {program} does not work ({detail}); fix it "
+                       "or unset AUTOGRAD_DOT, or pass --no-player --no-graph") from None
+
+
+def make_optimizer(settings: Settings, model: MLP) -> tuple:
+    args = settings.args
     if args.optimizer == "adam":
-        optimizer = Adam(model.parameters(), lr=args.lr or 0.05)
+        optimizer = Adam(model.parameters(), lr=settings.lr)
     else:
-        optimizer = SGD(model.parameters(), lr=args.lr or 1.0, momentum=args.momentum)
+        optimizer = SGD(model.parameters(), lr=settings.lr, momentum=args.momentum)
     if args.schedule == "linear":
-        return optimizer, LinearLR(optimizer, 1.0, 0.1, total_iters=args.epochs)
+        return optimizer, LinearLR(optimizer, 1.0, 0.1, total_iters=settings.epochs)
     if args.schedule == "step":
-        return optimizer, StepLR(optimizer, step_size=max(1, args.epochs // 4), gamma=0.5)
+        return optimizer, StepLR(optimizer, step_size=max(1, settings.epochs // 4), gamma=0.5)
     return optimizer, None
 
 
-def _write_outputs(args: argparse.Namespace, model: MLP, history, X, y) -> list[Path]:
-    """Write the model, history and pictures; return the paths actually written."""
-    from .plots import plot_decision_boundary, plot_history
+class StopOnInterrupt(Callback):
+    """Ctrl-C once: finish the current epoch, then stop (the CLI writes what it has).
+    Ctrl-C twice: stop at once (KeyboardInterrupt), writing nothing."""
 
-    folder = args.output
-    written = [folder / "model.json", folder / "history.json", folder / "loss.png",
-               folder / "decision_boundary.png"]
-    model.save(written[0])
-    written[1].write_text(json.dumps(history.as_dict(), indent=1))
-    plot_history(history, written[2])
-    plot_decision_boundary(model, X, y, written[3], title=f"{model}")
+    def __init__(self) -> None:
+        self.requested = False
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach only the main thread: nothing to install
+            return
+        previous = signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nCtrl-C: stopping after this epoch (press it again to stop at once and "
+              "write nothing)", file=sys.stderr, flush=True)
+
+    def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
+        if self.requested:
+            run.stop_training = True
+            run.history.stop_reason = "interrupted (Ctrl-C)"
+
+
+def _summary(settings: Settings, model: MLP, history, X, y, X_val, seconds: float) -> str:
+    loss = settings.spec.loss
+    train_loss, train_accuracy = evaluate(model, X, y, loss)
+    text = f"trained {history.epochs} epochs in {seconds:.1f} s: "
+    if train_accuracy is None:  # regression
+        text += f"training {loss} {train_loss:.4g}"
+        if X_val:
+            text += f", validation {loss} {history.val_loss[-1]:.4g} ({len(X_val)} fresh points)"
+        return text
+    text += f"training accuracy {train_accuracy:.1%}"
+    if X_val:
+        text += (f", validation accuracy {history.val_accuracy[-1]:.1%} "
+                 f"({len(X_val)} fresh points)")
+    return text
+
+
+def write_outputs(settings: Settings, model: MLP, history, X, y, X_val, y_val) -> list[Path]:
+    """Write every output to a temporary folder beside the targets, then move each over
+    its target; return the paths written."""
+    folder = settings.args.output
+    staging = Path(tempfile.mkdtemp(prefix=".backproplab-", dir=folder))
+    try:
+        names = _write_files(staging, settings, model, history, X, y, X_val, y_val)
+        with _signals_ignored():  # the moves are quick: the set is never cut in half
+            for name in names:
+                os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
+
+
+def _write_files(staging: Path, settings: Settings, model: MLP, history, X, y, X_val,
+                 y_val) -> list[str]:
+    from .plots import (plot_decision_boundary, plot_history, plot_regression,
+                        save_training_gif, save_training_html)
+
+    args, spec = settings.args, settings.spec
+    validation = (X_val, y_val) if X_val else None
+    title = f"{_model_text(model)} on {args.dataset}, {args.optimizer} lr {settings.lr:g}"
+    model.save(staging / "model.json")
+    (staging / "history.json").write_text(json.dumps(history.as_dict(), indent=1))
+    names = ["model.json", "history.json", "loss.png"]
+    plot_history(history, staging / "loss.png", title=f"Training: {title}")
+    if spec.classes:
+        plot_decision_boundary(model, X, y, staging / "decision_boundary.png",
+                               validation=validation, loss=spec.loss,
+                               title=f"After {history.epochs} epochs: {title}")
+        names.append("decision_boundary.png")
+    else:
+        plot_regression(model, X, y, staging / "fit.png", validation=validation,
+                        title=f"After {history.epochs} epochs: {title}")
+        names.append("fit.png")
+    if args.view and history.record is not None:
+        save_training_html(history.record, staging / "training.html", title=title)
+        save_training_gif(history.record, staging / "training.gif")
+        names += ["training.html", "training.gif"]
     # Both drawings use training example 0, so their numbers can be compared.
-    drawings = [None if args.no_player else
-                _draw_neuron_player(folder / PLAYER_FILE, model, X[0]),
-                _draw_forward_graph(folder / GRAPH_FILE, model, X[0], args.full_graph)]
-    return written + [path for path in drawings if path is not None]
+    if args.player and draw_neuron_player(staging / PLAYER_FILE, model, X[0]):
+        names.append(PLAYER_FILE)
+    if args.graph and draw_forward_graph(staging / GRAPH_FILE, model, X[0], args.full_graph):
+        names.append(GRAPH_FILE)
+    return names
 
 
-# What each file shows, for the "open next" list; the player first: it teaches the most.
-WHAT_TO_OPEN = {
-    PLAYER_FILE: "backpropagation step by step through one trained neuron "
-                 "(open it in a browser; → steps, Space plays)",
-    GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
-                "neuron, with each value's gradient d score / d value",
-    "decision_boundary.png": "what the trained model predicts over the plane",
-    "loss.png": "loss and accuracy per epoch",
-}
+def _model_text(model: MLP) -> str:
+    """``MLP 2-16-16-1``: the layer sizes, short enough for a title."""
+    config = model.config()
+    return "MLP " + "-".join(str(n) for n in [config["nin"], *config["nouts"]])
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C for the block: a few quick renames that must all happen."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_what_to_open(written: list[Path]) -> None:
-    """Say which pictures to look at, in the order that explains the most first."""
+    """Say which files to look at, in the order that explains the most first."""
     by_name = {path.name: path for path in written}
     lines = [(str(by_name[name]), what) for name, what in WHAT_TO_OPEN.items()
              if name in by_name]
@@ -188,124 +476,15 @@ def _print_what_to_open(written: list[Path]) -> None:
         print(f"  {path:<{width}}  {what}")
 
 
-def _draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | None:
-    """A player of one first-layer neuron on ``example``, as an offline HTML page.
-
-    The graph is built afresh from copies of the neuron's numbers, with short names
-    (x0, w.0, b, n, o), so the model's parameters and their ``.grad`` stay untouched and
-    the page has a handful of values a student can follow.
-    """
-    try:
-        from autograd.viz import draw_backward
-    except ImportError as error:
-        return _skipped("the backpropagation player", error)
-    index, neuron = _active_neuron(model, example)
-    output, params = _neuron_graph(neuron, example)
-    try:
-        # Seeded with what the rest of the network sends back to this neuron, so the
-        # gradients are d score / d value, the same numbers as in forward_graph.svg.
-        player = draw_backward(output, _score_gradient(model, example, index),
-                               params=params)
-    except RuntimeError as error:  # no Graphviz renderer: say so, keep the rest
-        return _skipped("the backpropagation player", error)
-    # The forward graph's cluster name, so the two pictures can be matched up.
-    title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
-             "grad = ∂score/∂value along this neuron (x0 and x1 also feed the others)")
-    return player.save_html(path, title=title)
-
-
-def _score_gradient(model: MLP, example: list[float], index: int) -> float:
-    """d score / d (output of first-layer neuron ``index``) on ``example``.
-
-    ``autograd.grad`` returns it without touching any ``.grad`` of the model.
-    """
-    outputs = hidden = _as_list(model.layers[0](example))
-    for layer in model.layers[1:]:
-        outputs = _as_list(layer(outputs))
-    # The score is the first output, as drawn in forward_graph.svg.
-    (gradient,) = grad(outputs[0], hidden[index], allow_unused=True)
-    return float(gradient)
-
-
-def _active_neuron(model: MLP, example: list[float]) -> tuple[int, Neuron]:
-    """The first first-layer neuron whose pre-activation on ``example`` is positive.
-
-    An active ReLU passes its gradient on, so the player shows every edge carrying one;
-    when none is active, the first neuron (the player then says the ReLU is off).
-    """
-    neurons = model.layers[0].neurons
-    for index, neuron in enumerate(neurons):
-        pre_activation = neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example))
-        if pre_activation > 0:
-            return index, neuron
-    return 0, neurons[0]
-
-
-def _neuron_graph(neuron: Neuron, example: list[float]) -> tuple[Value, dict[str, Value]]:
-    """``o = activation(n)``, ``n = w.0*x0 + w.1*x1 + b``, from copies of the numbers."""
-    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(example)]
-    weights = [Value(w.data, label=f"w.{i}") for i, w in enumerate(neuron.w)]  # as nn names
-    bias = Value(neuron.b.data, label="b")
-    n = weighted_sum(weights, inputs, bias)
-    n.label = "n"
-    o = ACTIVATIONS[neuron.activation](n)
-    o.label = "o"
-    params = {w.label: w for w in weights} | {"b": bias}
-    return o, params
-
-
-def _as_list(values: Value | list[Value]) -> list[Value]:
-    return values if isinstance(values, list) else [values]
-
-
-def _draw_forward_graph(path: Path, model: MLP, example: list[float],
-                        full: bool) -> Path | None:
-    """The graph of one example's forward pass, as SVG, if drawing is available.
-
-    Collapsed by default (each long sum shows a few inputs and "... N more inputs"):
-    for a 2-16-16-1 model, 4 of 16 neurons per layer instead of all of them, a drawing
-    8 times shorter. ``full`` draws every edge.
-    """
-    try:
-        from autograd.viz import GraphTooLargeError, draw_dot, render_svg
-    except ImportError as error:
-        return _skipped("the graph drawing", error)
-    output = model([Value(x, label=f"x{i}") for i, x in enumerate(example)])
-    if isinstance(output, list):  # several classes: draw the first class's score
-        root, root.label = output[0], "score0"
-    else:
-        root, root.label = output, "score"
-    size = {"collapse_after": None, "max_nodes": FULL_GRAPH_MAX_NODES} if full else {}
-    # backward() fills the .grad the drawing shows, from zero: the last training step's
-    # gradients are set aside first and put back afterwards, so drawing changes nothing.
-    saved = [p.grad for p in model.parameters()]
-    model.zero_grad()
-    root.backward()
-    try:
-        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
-                            number_format=".4g", **size), path)
-    except (RuntimeError, GraphTooLargeError) as error:  # no renderer, or too large
-        return _skipped("the graph drawing", error)
-    finally:
-        for p, grad in zip(model.parameters(), saved):
-            p.grad = grad
-    return path
-
-
-def _skipped(what: str, error: Exception) -> None:
-    """Drawing is optional: say why it was skipped and let the demo carry on."""
-    print(f"note: skipped {what}: {error}", file=sys.stderr)
-    return None
-
-
-def _number_type(kind: type, what: str, accept, requirement: str):
+def _number_type(kind: type, what: str, accept: Callable[[Any], bool], requirement: str
+                 ) -> Callable[[str], Any]:
     """An argparse ``type`` that parses ``kind`` and checks it, with a clear message."""
-    def parse(text: str):
+    def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not accept(value) or value == float("inf"):
+        if not accept(value) or not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
         return value
 
@@ -316,13 +495,15 @@ _positive_int = _number_type(int, "a whole number", lambda v: v >= 1, "at least 
 _non_negative_int = _number_type(int, "a whole number", lambda v: v >= 0, "0 or more")
 _positive_float = _number_type(float, "a number", lambda v: v > 0, "a positive number")
 _non_negative_float = _number_type(float, "a number", lambda v: v >= 0, "a number >= 0")
+_noise = _number_type(float, "a number", lambda v: 0 <= v <= MAX_NOISE,
+                      f"a number from 0 to {MAX_NOISE:g}")
 
 
-def _sizes(text: str) -> list[int]:
+def _sizes(text: str) -> tuple[int, ...]:
     parts = [p for p in text.split(",") if p.strip()]
     if not parts:
         raise argparse.ArgumentTypeError("give at least one layer size, e.g. 16,16")
-    return [_positive_int(p.strip()) for p in parts]
+    return tuple(_positive_int(p.strip()) for p in parts)
 
 
 if __name__ == "__main__":

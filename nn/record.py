@@ -61,6 +61,7 @@ class TrainingRecord:
     grid_x: list[float] = field(default_factory=list)
     grid_y: list[float] = field(default_factory=list)
     epochs: list[int] = field(default_factory=list)
+    initial_epoch: int = 0         # the History's first entry is epoch initial_epoch + 1
     predicted: list[list[int]] = field(default_factory=list)      # classification
     confidence: list[list[float]] = field(default_factory=list)   # classification
     curve: list[list[float]] = field(default_factory=list)        # regression
@@ -97,7 +98,7 @@ class TrainingRecorder(Callback):
         self.record = record = TrainingRecord(
             task=_task(run.loss, run.X), loss_name=getattr(run.loss, "name", "loss"),
             classes=[], X=run.X, y=list(run.y), X_val=list(X_val), y_val=list(y_val),
-            history=run.history)
+            initial_epoch=run.epoch, history=run.history)
         points = run.X + record.X_val
         if record.task == "classification":
             record.grid_x = _span([p[0] for p in points], self.grid, MARGIN)
@@ -110,19 +111,20 @@ class TrainingRecorder(Callback):
         if self._points:
             self._predict = grid_predictor(run.model, self._points)
             record.classes = _classes(run.loss, self._predict(self._points[:1])[0])
-        if run.epoch == 0:
-            self._take(run, 0)
+        self._take(run, run.epoch)
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
         if epoch % self.every == 0:
             self._take(run, epoch)
 
     def on_train_end(self, run: TrainingRun) -> None:
+        record = self.record
+        if record is None:
+            return
+        finished = record.initial_epoch + len(run.history.loss)  # not an epoch cut short
         # The last epoch always, and again if EarlyStopping restored other weights.
-        if self.record is not None and (not self.record.epochs
-                                        or self.record.epochs[-1] != run.epoch
-                                        or run.weights_restored):
-            self._take(run, run.epoch)
+        if not record.epochs or record.epochs[-1] != finished or run.weights_restored:
+            self._take(run, finished)
 
     def _take(self, run: TrainingRun, epoch: int) -> None:
         record = self.record
@@ -138,7 +140,7 @@ class TrainingRecorder(Callback):
         if record.task == "regression":
             record.curve.append([_score(o) for o in outputs])
         else:
-            predicted, confidence = _read_classes(run.loss, outputs)
+            predicted, confidence = read_classes(run.loss, outputs)
             record.predicted.append(predicted)
             record.confidence.append(confidence)
 
@@ -205,8 +207,14 @@ def _score(output: Any) -> float:
     return output[0] if isinstance(output, list) else output
 
 
-def _read_classes(loss: Any, outputs: list[Any]) -> tuple[list[int], list[float]]:
-    """Predicted class index and confidence (0 on the boundary, 1 certain) per point."""
+def read_classes(loss: Any, outputs: list[Any]) -> tuple[list[int], list[float]]:
+    """Predicted class index and confidence (0 on the boundary, 1 certain) per point,
+    from the model's outputs: scores (one float each) or logits (a list each).
+
+    Example:
+        >>> read_classes(None, [2.0, -0.5, 0.0])[0]
+        [1, 0, 0]
+    """
     if outputs and isinstance(outputs[0], list):  # logits: softmax
         predicted, confidence = [], []
         for logits in outputs:
@@ -245,4 +253,5 @@ def plane_bounds(points: Sequence[Sequence[float]], margin: float = MARGIN
     return min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
 
 
-__all__ = ["TrainingRecord", "TrainingRecorder", "grid_predictor", "plane_bounds"]
+__all__ = ["TrainingRecord", "TrainingRecorder", "grid_predictor", "plane_bounds",
+           "read_classes"]

@@ -11,7 +11,8 @@ import pytest
 import autograd.viz.render
 from nn import MLP, SGD, fit
 from nn import data
-from nn.cli import _active_neuron, _draw_forward_graph, _draw_neuron_player, main
+from nn.cli import main
+from nn.demo_drawings import active_neuron, draw_forward_graph, draw_neuron_player
 from nn.plots import plot_decision_boundary, plot_history
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -50,7 +51,8 @@ def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
     # What to open next, the player first.
     listed = out.split("open next:\n")[1].splitlines()
     assert str(tmp_path / "backward_neuron.html") in listed[0]
-    assert str(tmp_path / "forward_graph.svg") in listed[1]
+    assert str(tmp_path / "training.html") in listed[1]
+    assert str(tmp_path / "forward_graph.svg") in listed[2]
 
 
 def test_python_dash_m_nn_runs_as_a_program(tmp_path):
@@ -74,7 +76,7 @@ def test_help_documents_every_option(capsys):
         assert option in text
     # The drawing flags say what they change (help text wraps, so compare words).
     words = " ".join(text.split())
-    assert "--no-player do not write backward_neuron.html" in words
+    assert "--player, --no-player write backward_neuron.html" in words
     assert "--full-graph draw every edge in forward_graph.svg" in words
 
 
@@ -107,7 +109,8 @@ def test_the_demo_carries_on_without_a_graphviz_renderer(tmp_path, capsys, monke
     captured = capsys.readouterr()
     assert "note: skipped the backpropagation player: no Graphviz renderer" in captured.err
     assert "note: skipped the graph drawing: no Graphviz renderer" in captured.err
-    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.svg"))
+    assert not (tmp_path / "backward_neuron.html").exists()
+    assert not list(tmp_path.glob("*.svg"))
     assert "open next:" in captured.out and "decision_boundary.png" in captured.out
 
 
@@ -124,12 +127,12 @@ def test_the_drawings_show_an_active_neuron_and_leave_the_model_alone(tmp_path):
     example = [0.3, -0.7]
     model(example).backward()  # some .grad, as training leaves it
     before = [(p.data, p.grad, p.label) for p in model.parameters()]
-    index, neuron = _active_neuron(model, example)
+    index, neuron = active_neuron(model, example)
     assert neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example)) > 0
     assert index > 0  # this seed's neuron 0 is off: the choice is made, not the default
-    page = _draw_neuron_player(tmp_path / "p.html", model, example).read_text()
+    page = draw_neuron_player(tmp_path / "p.html", model, example).read_text()
     assert f"layers.0.neurons.{index}" in page and "ReLU is off" not in page
-    _draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
+    draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
     assert [(p.data, p.grad, p.label) for p in model.parameters()] == before
 
 
@@ -153,15 +156,15 @@ def test_both_drawings_show_d_score_d_value_with_nothing_left_over(tmp_path, mon
         return real_render(dot, path)
 
     monkeypatch.setattr("autograd.viz.render_svg", record)
-    _draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
+    draw_forward_graph(tmp_path / "g.svg", model, example, full=False)
     assert drawn == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert all(p.grad == 5.0 for p in model.parameters())  # put back
     players = []
     monkeypatch.setattr(player_module.Player, "save_html",
                         lambda self, path, title=None: players.append(self) or Path(path))
-    _draw_neuron_player(tmp_path / "p.html", model, example)
+    draw_neuron_player(tmp_path / "p.html", model, example)
     (player,) = players
-    index, _ = _active_neuron(model, example)
+    index, _ = active_neuron(model, example)
     final = player.state(-1).texts
     for name in ("w.0", "w.1", "b"):
         value = next(v for v in player.graph.nodes if v.label == name)
@@ -173,8 +176,8 @@ def test_with_every_neuron_off_the_player_shows_the_first_and_says_why(tmp_path)
     model = MLP(2, [3, 1], seed=0)
     for neuron in model.layers[0].neurons:
         neuron.b.data = -5.0  # pre-activation < 0 for any small input
-    assert _active_neuron(model, [0.1, 0.2])[0] == 0
-    page = _draw_neuron_player(tmp_path / "p.html", model, [0.1, 0.2]).read_text()
+    assert active_neuron(model, [0.1, 0.2])[0] == 0
+    page = draw_neuron_player(tmp_path / "p.html", model, [0.1, 0.2]).read_text()
     assert "layers.0.neurons.0" in page and "ReLU is off" in page
 
 
@@ -191,6 +194,7 @@ def test_bad_arguments_get_a_clear_message_and_exit_code_2(argv, words, capsys):
         main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith(" (see --help)\n")  # one line, no usage
     for word in words:
         assert word in err
 

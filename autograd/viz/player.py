@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import html
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from ..engine import Value
 from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
-from ..files import write_atomically
+from ..files import script_safe_json, write_atomically
 from .render import layout
 from .steps import (EDGE_LINES, DrawingState, Step, backward_steps, edge_id, forward_steps,
                     initial_state)
@@ -147,7 +146,7 @@ class Player:
             "/*COLOURS*/": _css_variables(),
             "/*STYLE*/": files.joinpath("player.css").read_text(encoding="utf-8"),
             "<!--DRAWING-->": self.drawing.svg(self.start.texts, self.start.states),
-            "<!--DATA-->": _script_safe_json(data),
+            "<!--DATA-->": script_safe_json(data),
             "/*SCRIPT*/": files.joinpath("player.js").read_text(encoding="utf-8"),
             "<!--LEGEND-->": "" if self.graph.options.legend else " hidden",
         }
@@ -474,12 +473,3 @@ def _svg_styles() -> str:
     css = resources.files(__package__).joinpath("player.css").read_text(encoding="utf-8")
     start = css.index("/* drawing */")
     return css[start:css.index("/* end of drawing */")]
-
-
-def _script_safe_json(data: Any) -> str:
-    """JSON that cannot end the <script> element it sits in, whatever labels hold."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
-    return text
