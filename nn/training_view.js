@@ -390,6 +390,9 @@
       });
       element("path", { "class": "series " + line[0], d: parts.join(" ") }, svg);
     });
+    // The epochs after the shown one are veiled: the curves grow as training goes on.
+    chart.future = element("rect", { "class": "future", y: box.top, height: box.height }, svg);
+    chart.right = box.left + box.width;
     var cursor = element("g", { "class": "cursor-group" }, svg);
     element("line", { "class": "cursor", x1: 0, x2: 0, y1: box.top, y2: box.top + box.height },
             cursor);
@@ -405,7 +408,10 @@
   function markChart(chart, frame) {
     if (!chart.cursor) return;
     var epoch = data.epochs[frame], index = metricIndex(frame);
-    chart.cursor.setAttribute("transform", "translate(" + chart.x(epoch).toFixed(1) + " 0)");
+    var at = chart.x(epoch);
+    chart.cursor.setAttribute("transform", "translate(" + at.toFixed(1) + " 0)");
+    chart.future.setAttribute("x", (at + 1).toFixed(1));
+    chart.future.setAttribute("width", Math.max(0, chart.right - at - 1).toFixed(1));
     chart.cursor.dataset.epoch = String(epoch);
     chart.lines.forEach(function (line, k) {
       var v = index >= 0 ? line[1][index] : null, dot = chart.dots[k];
