@@ -358,16 +358,8 @@ class StopOnInterrupt(Callback):
     def __init__(self) -> None:
         self.requested = False
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield  # signals reach only the main thread: nothing to install
-            return
-        previous = signal.signal(signal.SIGINT, self._on_signal)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+    def installed(self) -> contextlib.AbstractContextManager[None]:
+        return _on_ctrl_c(self._on_signal)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.requested:
@@ -405,7 +397,7 @@ def write_outputs(settings: Settings, model: MLP, history, X, y, X_val, y_val) -
     staging = Path(tempfile.mkdtemp(prefix=".backproplab-", dir=folder))
     try:
         names = _write_files(staging, settings, model, history, X, y, X_val, y_val)
-        with _signals_ignored():  # the moves are quick: the set is never cut in half
+        with _on_ctrl_c(signal.SIG_IGN):  # the moves are quick: the set is never cut in half
             for name in names:
                 os.replace(staging / name, folder / name)
     finally:
@@ -453,12 +445,13 @@ def _model_text(model: MLP) -> str:
 
 
 @contextlib.contextmanager
-def _signals_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C for the block: a few quick renames that must all happen."""
+def _on_ctrl_c(handler: Any) -> Iterator[None]:
+    """Run ``handler`` on Ctrl-C (SIGINT) during the block (``signal.SIG_IGN``: ignore
+    it); signals reach only the main thread, so elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:

@@ -13,7 +13,6 @@ smaller than 12 px and nothing spills out of the window; a hostile title stays t
 
 import json
 import os
-import shutil
 import time
 
 import pytest
@@ -22,9 +21,7 @@ from nn import MLP, SGD, LinearLR, fit
 from nn.data import make_moons, make_regression_curve, make_spiral
 from nn.plots import save_training_gif, save_training_html, training_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-WIDTH, HEIGHT = 1280, 800
+from conftest import CHROMEDRIVER, CHROMIUM, HEIGHT, WIDTH
 SMALLEST_TEXT = 12  # px
 HOSTILE_TITLE = "</title></script><script>window.pwned=1</script> & <b>bold</b>"
 
@@ -148,33 +145,6 @@ def test_a_record_without_frames_is_refused():
 needs_browser = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
     reason="chromium and chromedriver are not installed")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    # The console's messages, and the DevTools events, which list every request made.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.set_window_size(WIDTH, HEIGHT)  # the outer size; correct for the chrome
-        inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-        driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
-        assert driver.execute_script(
-            "return [window.innerWidth, window.innerHeight]") == [WIDTH, HEIGHT]
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 
 import pytest
@@ -23,8 +22,7 @@ import pytest
 from autograd import Value, sum_values
 from autograd.viz import draw_backward
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
+from conftest import CHROMEDRIVER, CHROMIUM, HEIGHT, WIDTH
 
 if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):
@@ -32,14 +30,11 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("chromium and chromedriver are not installed", allow_module_level=True)
 
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.actions.wheel_input import ScrollOrigin  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
-WIDTH, HEIGHT = 1280, 800  # the browser's inner viewport
 SMALLEST_TEXT = 12  # px on screen
 NUMBER_FORMAT = ".4g"  # draw_backward's default
 # The only URLs an offline page may hold: XML namespaces, which are never fetched.
@@ -48,29 +43,6 @@ NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
 
 
 # --- the browser ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    # The console's messages, and the DevTools events, which list every request made.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.set_window_size(WIDTH, HEIGHT)  # the outer size; correct for the chrome
-        inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-        driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
-        assert driver.execute_script(
-            "return [window.innerWidth, window.innerHeight]") == [WIDTH, HEIGHT]
-        yield driver
-    finally:
-        driver.quit()
 
 
 def open_page(driver, page):
