@@ -28,6 +28,8 @@ import math
 import os
 import shutil
 import signal
+import stat
+import subprocess
 import sys
 import tempfile
 import threading
@@ -225,6 +227,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = program_name()
     args = build_parser(prog).parse_args(argv)
     settings = settings_from(args)
+    # SIGTERM ends the run as Ctrl-C does, so the temporary files are cleaned up.
+    with _on_signal(signal.SIGTERM, _terminate):
+        try:
+            return run(prog, settings)
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted; nothing was written, the files in {args.output} "
+                  "are as they were", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
+def run(prog: str, settings: Settings) -> int:
+    """Check the input, train, write: the demo's exit code."""
+    args = settings.args
     try:
         X, y, X_val, y_val = load_data(settings)
         model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
@@ -239,36 +254,33 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{args.optimizer} lr {settings.lr:g}, {settings.epochs} epochs, "
           f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}"
           f"{', compiled' if args.compile else ''}")
-    interrupt = StopOnInterrupt()
-    with interrupt.installed():  # until the end: a second Ctrl-C stops at once
-        try:
-            return train_and_write(settings, model, optimizer, scheduler, interrupt,
-                                   (X, y, X_val, y_val))
-        except TrainingDiverged as error:
-            print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
-                  file=sys.stderr)
-            return EXIT_DIVERGED
-        except KeyboardInterrupt:
-            print(f"{prog}: interrupted; nothing was written, the files in {args.output} "
-                  "are as they were", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except OSError as error:
-            print(f"{prog}: cannot write the outputs: {error}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+    try:
+        return train_and_write(settings, model, optimizer, scheduler, (X, y, X_val, y_val))
+    except TrainingDiverged as error:
+        print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
+              file=sys.stderr)
+        return EXIT_DIVERGED
+    except OSError as error:
+        print(f"{prog}: cannot write the outputs, none was replaced: {error}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
-                    interrupt: StopOnInterrupt, data_sets: tuple) -> int:
+                    data_sets: tuple) -> int:
     """Train, print what came of it, write the files; the exit code."""
     args = settings.args
     X, y, X_val, y_val = data_sets
     started = time.perf_counter()
-    history = fit(model, X, y, loss=settings.spec.loss, optimizer=optimizer,
-                  scheduler=scheduler, epochs=settings.epochs, batch_size=args.batch_size,
-                  l2_penalty=args.l2, validation=(X_val, y_val) if X_val else None,
-                  seed=args.seed, progress=args.progress, compile=args.compile,
-                  record=1 if args.view else None,
-                  callbacks=[DivergenceGuard(on_explosion="raise"), interrupt])
+    interrupt = StopOnInterrupt()
+    with interrupt.installed():  # while training: the first Ctrl-C ends the epoch
+        history = fit(model, X, y, loss=settings.spec.loss, optimizer=optimizer,
+                      scheduler=scheduler, epochs=settings.epochs,
+                      batch_size=args.batch_size, l2_penalty=args.l2,
+                      validation=(X_val, y_val) if X_val else None, seed=args.seed,
+                      progress=args.progress, compile=args.compile,
+                      record=1 if args.view else None,
+                      callbacks=[DivergenceGuard(on_explosion="raise"), interrupt])
     print(_summary(settings, model, history, X, y, X_val, time.perf_counter() - started))
     if interrupt.requested:
         print(f"interrupted after epoch {history.epochs} of {settings.epochs}: writing the "
@@ -276,6 +288,7 @@ def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
     written = write_outputs(settings, model, history, X, y, X_val, y_val)
     print("wrote " + ", ".join(str(p) for p in written))
     _print_what_to_open(written)
+    _print_older_files(args.output, written)
     return EXIT_INTERRUPTED if interrupt.requested else 0
 
 
@@ -321,8 +334,6 @@ def check_renderer(args: argparse.Namespace) -> None:
     if not (args.player or args.graph):
         return
     try:
-        import graphviz
-
         from autograd.viz import render
     except ImportError:
         return
@@ -330,12 +341,28 @@ def check_renderer(args: argparse.Namespace) -> None:
         program = render.find_renderer()
     except RuntimeError:
         return
+    problem = _renderer_problem(program)
+    if problem:
+        raise BadInput(f"the Graphviz renderer {program} does not work ({problem}); fix it "
+                       "or unset AUTOGRAD_DOT, or pass --no-player --no-graph")
+
+
+def _renderer_problem(program: str, seconds: float = 30.0) -> str | None:
+    """Why ``program`` cannot draw a two-node graph as SVG, or None when it can."""
     try:
-        render.render_svg(graphviz.Digraph(body=["a -> b"]))
-    except Exception as error:  # any failure of the renderer: report it, do not train
-        detail = " ".join(str(error).split())[:200]
-        raise BadInput(f"the Graphviz renderer {program} does not work ({detail}); fix it "
-                       "or unset AUTOGRAD_DOT, or pass --no-player --no-graph") from None
+        result = subprocess.run([program, "-Tsvg"], input=b"digraph { a -> b }",
+                                capture_output=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return f"no answer within {seconds:g} s"
+    except OSError as error:
+        return error.strerror or str(error)
+    answer = result.stdout.decode("utf-8", "replace")
+    if result.returncode != 0:
+        detail = " ".join(result.stderr.decode("utf-8", "replace").split())[:200]
+        return f"exit code {result.returncode}{': ' + detail if detail else ''}"
+    if "<svg" not in answer or "</svg>" not in answer or "class=\"node\"" not in answer:
+        return "its output is not an SVG drawing of the graph"
+    return None
 
 
 def make_optimizer(settings: Settings, model: MLP) -> tuple:
@@ -359,7 +386,7 @@ class StopOnInterrupt(Callback):
         self.requested = False
 
     def installed(self) -> contextlib.AbstractContextManager[None]:
-        return _on_ctrl_c(self._on_signal)
+        return _on_signal(signal.SIGINT, self._on_signal)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.requested:
@@ -391,18 +418,47 @@ def _summary(settings: Settings, model: MLP, history, X, y, X_val, seconds: floa
 
 
 def write_outputs(settings: Settings, model: MLP, history, X, y, X_val, y_val) -> list[Path]:
-    """Write every output to a temporary folder beside the targets, then move each over
-    its target; return the paths written."""
+    """Write every output to a temporary folder beside the targets, then move them over
+    their targets, all or none; return the paths written."""
     folder = settings.args.output
     staging = Path(tempfile.mkdtemp(prefix=".backproplab-", dir=folder))
     try:
         names = _write_files(staging, settings, model, history, X, y, X_val, y_val)
-        with _on_ctrl_c(signal.SIG_IGN):  # the moves are quick: the set is never cut in half
-            for name in names:
-                os.replace(staging / name, folder / name)
+        with _on_signal(signal.SIGINT, signal.SIG_IGN):  # quick: never cut the set in half
+            _move_all(staging, folder, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in names]
+
+
+def _move_all(staging: Path, folder: Path, names: list[str]) -> None:
+    """Move ``staging/name`` over ``folder/name`` for every name; if one move fails,
+    put back what was there, so the folder holds one run's files, never a mix.
+
+    A file that is replaced keeps its permissions; a symbolic link is written through.
+    """
+    done: list[tuple[Path, Path | None]] = []  # (target, where its old file waits)
+    try:
+        for name in names:
+            target = Path(os.path.realpath(folder / name))
+            new = staging / name
+            old = None
+            if target.exists():
+                os.chmod(new, stat.S_IMODE(target.stat().st_mode))
+                old = staging / f".old-{name}"
+                if target.parent == folder.resolve():
+                    os.replace(target, old)
+                else:  # a link out of the folder: keep a copy to put back
+                    shutil.copy2(target, old)
+            done.append((target, old))
+            shutil.move(new, target)  # a rename in the folder; a copy across a link
+    except OSError:
+        for target, old in reversed(done):
+            if old is not None and old.exists():
+                shutil.move(old, target)
+            elif old is None:
+                target.unlink(missing_ok=True)
+        raise
 
 
 def _write_files(staging: Path, settings: Settings, model: MLP, history, X, y, X_val,
@@ -445,17 +501,32 @@ def _model_text(model: MLP) -> str:
 
 
 @contextlib.contextmanager
-def _on_ctrl_c(handler: Any) -> Iterator[None]:
-    """Run ``handler`` on Ctrl-C (SIGINT) during the block (``signal.SIG_IGN``: ignore
+def _on_signal(signum: int, handler: Any) -> Iterator[None]:
+    """Run ``handler`` on signal ``signum`` during the block (``signal.SIG_IGN``: ignore
     it); signals reach only the main thread, so elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: temporary files go, nothing is written
+
+
+def _print_older_files(folder: Path, written: list[Path]) -> None:
+    """Name the demo's files in the folder that this run did not write (left untouched),
+    so nobody takes an older run's picture for this one's."""
+    fresh = {path.name for path in written}
+    older = [name for name in (*WHAT_TO_OPEN, "model.json", "history.json")
+             if name not in fresh and (folder / name).exists()]
+    if older:
+        print(f"note: {', '.join(older)} in {folder} {'is' if len(older) == 1 else 'are'} "
+              "from an earlier run (this run did not write them)")
 
 
 def _print_what_to_open(written: list[Path]) -> None:

@@ -7,6 +7,7 @@ model's numbers and gradients as they found them.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from .modules import ACTIVATIONS, MLP, Neuron
 PLAYER_FILE = "backward_neuron.html"
 GRAPH_FILE = "forward_graph.svg"
 FULL_GRAPH_MAX_NODES = 20_000  # --full-graph: far above any demo model, still a guard
+# How running Graphviz can fail: none found (RuntimeError), a program that does not run
+# (OSError), one that fails or hangs (SubprocessError), one that answers nonsense
+# (ValueError, e.g. when its layout is not JSON).
+RENDERER_ERRORS = (RuntimeError, OSError, ValueError, subprocess.SubprocessError)
 
 
 def draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | None:
@@ -37,13 +42,13 @@ def draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | N
         # gradients are d score / d value, the same numbers as in forward_graph.svg.
         player = draw_backward(output, _score_gradient(model, example, index),
                                params=params)
-    except RuntimeError as error:  # no Graphviz renderer: say so, keep the rest
+        # The forward graph's cluster name, so the two pictures can be matched up.
+        title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
+                 f"grad = ∂score/∂value along this neuron ({_inputs_text(len(example))} "
+                 "also feed the other neurons)")
+        return player.save_html(path, title=title)
+    except RENDERER_ERRORS as error:  # no renderer, or a broken one: say so, keep the rest
         return _skipped("the backpropagation player", error)
-    # The forward graph's cluster name, so the two pictures can be matched up.
-    title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
-             f"grad = ∂score/∂value along this neuron ({_inputs_text(len(example))} also "
-             "feed the other neurons)")
-    return player.save_html(path, title=title)
 
 
 def _inputs_text(count: int) -> str:
@@ -121,7 +126,7 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float],
     try:
         render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
                             number_format=".4g", **size), path)
-    except (RuntimeError, GraphTooLargeError) as error:  # no renderer, or too large
+    except (*RENDERER_ERRORS, GraphTooLargeError) as error:  # no renderer, or too large
         return _skipped("the graph drawing", error)
     finally:
         for p, grad in zip(model.parameters(), saved):
@@ -130,6 +135,9 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float],
 
 
 def _skipped(what: str, error: Exception) -> None:
-    """Drawing is optional: say why it was skipped and let the demo carry on."""
-    print(f"note: skipped {what}: {error}", file=sys.stderr)
+    """Drawing is optional: say why it was skipped (in one line) and carry on."""
+    reason = " ".join(str(error).split())
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    print(f"note: skipped {what}: {reason or type(error).__name__}", file=sys.stderr)
     return None

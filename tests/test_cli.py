@@ -146,7 +146,7 @@ def test_files_the_run_does_not_write_are_left_alone(tmp_path, capsys):
                      "loss.png", "decision_boundary.png", "training.html", "training.gif"}
 
 
-def interrupt(argv, presses, wait_for="training:"):
+def interrupt(argv, presses, wait_for="training:", signum=signal.SIGINT):
     """Start the demo, wait until it trains, press Ctrl-C ``presses`` times."""
     process = subprocess.Popen([sys.executable, "-m", "nn", *argv], cwd=ROOT, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -156,7 +156,7 @@ def interrupt(argv, presses, wait_for="training:"):
         seen += os.read(process.stderr.fileno(), 4096).decode()
     time.sleep(0.5)
     for _ in range(presses):
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         time.sleep(0.05)
     out, err = process.communicate(timeout=120)
     return process.returncode, out, seen + err
@@ -225,3 +225,77 @@ def test_every_data_set_trains_with_either_optimiser_at_its_defaults(dataset, op
     # The README's table states these numbers.
     row = f"| {dataset} | {optimizer} | {accuracy:.1f}% | {validation:.1f}% |"
     assert row in (ROOT / "README.md").read_text(), row
+
+
+def test_a_failed_move_puts_every_file_back(tmp_path, capsys, monkeypatch):
+    assert main([*QUICK, "--output", str(tmp_path)]) == 0
+    before = folder_state(tmp_path)
+    real_move, moves = __import__("shutil").move, []
+
+    def move_then_fail(source, target):
+        moves.append(target)
+        if len(moves) == 3:  # the third file cannot be moved
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_move(source, target)
+
+    monkeypatch.setattr("nn.cli.shutil.move", move_then_fail)
+    assert main([*QUICK, "--output", str(tmp_path), "--seed", "5"]) == 2
+    assert "cannot write the outputs, none was replaced: [Errno 13] Permission denied" in \
+        capsys.readouterr().err
+    assert folder_state(tmp_path) == before  # the first run's files, and nothing else
+
+
+def test_replaced_files_keep_their_mode_and_links_are_written_through(tmp_path, capsys):
+    folder, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "model.json").write_text("old")
+    (folder / "model.json").chmod(0o444)
+    (elsewhere / "history.json").write_text("old")
+    (folder / "history.json").symlink_to(elsewhere / "history.json")
+    assert main([*QUICK, "--output", str(folder)]) == 0
+    assert (folder / "model.json").stat().st_mode & 0o777 == 0o444
+    assert (folder / "model.json").read_text().startswith("{")
+    assert (folder / "history.json").is_symlink()
+    assert (elsewhere / "history.json").read_text().startswith("{")
+
+
+def test_a_renderer_that_answers_nonsense_is_bad_input(tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\ncat\n")  # echoes its input: not a drawing
+    fake.chmod(0o755)
+    result = run_cli(*FAST, "--output", str(tmp_path / "out"),
+                     env={**os.environ, "AUTOGRAD_DOT": str(fake)})
+    assert result.returncode == 2
+    assert "does not work (its output is not an SVG drawing of the graph)" in result.stderr
+
+
+def test_a_drawing_that_fails_after_training_is_skipped_and_the_rest_kept(tmp_path, capsys,
+                                                                        monkeypatch):
+    def broken(*args, **kwargs):
+        raise subprocess.CalledProcessError(1, ["dot", "-Tsvg"], stderr=b"segfault\n")
+
+    monkeypatch.setattr("autograd.viz.render_svg", broken)
+    monkeypatch.setattr("autograd.viz.player.layout", broken)
+    assert main([*FAST, "--output", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "note: skipped the graph drawing: Command '['dot', '-Tsvg']' returned non-zero" in err
+    assert "note: skipped the backpropagation player: Command" in err
+    assert (tmp_path / "model.json").exists() and (tmp_path / "training.html").exists()
+    assert not (tmp_path / "forward_graph.svg").exists()
+
+
+def test_files_of_an_earlier_run_are_named(tmp_path, capsys):
+    assert main([*FAST, "--output", str(tmp_path), "--no-player", "--no-graph"]) == 0
+    capsys.readouterr()
+    assert main([*QUICK, "--output", str(tmp_path)]) == 0
+    assert (f"note: training.html, training.gif in {tmp_path} are from an earlier run (this "
+            "run did not write them)") in capsys.readouterr().out
+
+
+def test_sigterm_ends_the_run_like_ctrl_c_and_leaves_no_temporary_files(tmp_path):
+    code, out, err = interrupt(["--epochs", "100000", "--output", str(tmp_path)], presses=1,
+                               signum=signal.SIGTERM)
+    assert code == 130
+    assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
