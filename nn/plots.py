@@ -461,6 +461,8 @@ def _view_data(record: TrainingRecord) -> dict[str, Any]:
         raise ValueError("training view: the record has no frames (was fit(record=...) run?)")
     data: dict[str, Any] = {"task": record.task, "loss": record.loss_name,
                             "epochs": list(record.epochs), "metrics": _metrics(record),
+                            "stopReason": record.stop_reason,
+                            "restoredEpoch": record.restored_epoch,
                             "train": [], "validation": []}
     if record.task == "classification":
         data.update(_classification_data(record))

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -66,6 +67,8 @@ class TrainingRecord:
     confidence: list[list[float]] = field(default_factory=list)   # classification
     curve: list[list[float]] = field(default_factory=list)        # regression
     history: History | None = None
+    stop_reason: str | None = None      # why training stopped before its last epoch
+    restored_epoch: int | None = None   # EarlyStopping put this epoch's weights back
 
     @property
     def frames(self) -> int:
@@ -122,27 +125,29 @@ class TrainingRecorder(Callback):
         if record is None:
             return
         finished = record.initial_epoch + len(run.history.loss)  # not an epoch cut short
-        # The last epoch always, and again if EarlyStopping restored other weights.
-        if not record.epochs or record.epochs[-1] != finished or run.weights_restored:
-            self._take(run, finished)
+        if not record.epochs or record.epochs[-1] != finished:
+            self._take(run, finished)  # the last epoch always
+        record.stop_reason = run.history.stop_reason
+        if run.weights_restored:
+            # The model ends with the best epoch's weights: make sure that frame is there.
+            record.restored_epoch = run.history.best_epoch
+            if record.restored_epoch not in record.epochs:
+                self._take(run, record.restored_epoch)
 
     def _take(self, run: TrainingRun, epoch: int) -> None:
+        """A frame of the model as it is now, labelled ``epoch``, in epoch order."""
         record = self.record
-        if record.epochs and record.epochs[-1] == epoch:  # a restore replaces the frame
-            for frames in (record.predicted, record.confidence, record.curve):
-                if frames:
-                    frames.pop()
-            record.epochs.pop()
-        record.epochs.append(epoch)
+        at = bisect.bisect(record.epochs, epoch)
+        record.epochs.insert(at, epoch)
         if record.task == "metrics":
             return
         outputs = self._predict(self._points)
         if record.task == "regression":
-            record.curve.append([_score(o) for o in outputs])
+            record.curve.insert(at, [_score(o) for o in outputs])
         else:
             predicted, confidence = read_classes(run.loss, outputs)
-            record.predicted.append(predicted)
-            record.confidence.append(confidence)
+            record.predicted.insert(at, predicted)
+            record.confidence.insert(at, confidence)
 
 
 def grid_predictor(model: Callable, points: list[list[float]]

@@ -448,9 +448,15 @@
     if (isNumber(value("lr", index))) extra.push("learning rate " + number(value("lr", index)));
     var penalty = value("penalty", index);
     if (isNumber(penalty) && penalty > 0) {
-      extra.push("L2 penalty " + number(penalty) + " (minimised with the loss, not in it)");
+      extra.push("L2 penalty " + number(penalty) + " (added to the loss that training " +
+                 "minimises; not in the losses shown)");
     }
     if (epoch === 0) extra.push("losses are measured from epoch 1 on");
+    if (epoch === lastEpoch && data.stopReason) extra.push("stopped: " + data.stopReason);
+    if (isNumber(data.restoredEpoch) && (epoch === lastEpoch || epoch === data.restoredEpoch)) {
+      extra.push("the model keeps the weights of epoch " + data.restoredEpoch +
+                 " (the best), restored at the end");
+    }
     document.getElementById("caption-extra").textContent = extra.join(" \u00b7 ");
   }
 

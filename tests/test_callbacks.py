@@ -252,9 +252,17 @@ def test_the_recorder_shows_the_restored_weights_last():
                   callbacks=[recorder, EarlyStopping(patience=10, restore_best_weights=True)],
                   progress=False, compile=True)
     record = recorder.record
-    assert record.epochs[-1] == history.epochs  # the frame after the restore
+    assert record.epochs[-1] == history.epochs  # the last epoch trained, as it was
+    assert record.restored_epoch == history.best_epoch
+    assert history.best_epoch in record.epochs and history.best_epoch % 5  # added for it
+    assert record.epochs == sorted(record.epochs)
     points = [[gx, gy] for gy in record.grid_y for gx in record.grid_x]
-    assert record.predicted[-1] == [int(model(p).data > 0) for p in points]
+    at = record.epochs.index(history.best_epoch)
+    assert record.predicted[at] == [int(model(p).data > 0) for p in points]  # as it ends
+    assert record.confidence[at] == pytest.approx(
+        [math.tanh(abs(model(p).data) / 2) for p in points])  # logits: tanh(|s| / 2)
+    assert record.confidence[-1] != record.confidence[at]
+    assert "val_loss has not improved for 10 epochs" in record.stop_reason
     assert record.classes == [0, 1]
 
 
