@@ -117,7 +117,8 @@ class TrainingRecorder(Callback):
         self._take(run, run.epoch)
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
-        if epoch % self.every == 0:
+        # Recorders run after the other callbacks: stop_training is already decided.
+        if epoch % self.every == 0 or epoch == run.epochs or run.stop_training:
             self._take(run, epoch)
 
     def on_train_end(self, run: TrainingRun) -> None:
