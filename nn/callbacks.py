@@ -78,6 +78,7 @@ class TrainingRun:
     step: int = 0
     stop_training: bool = False
     weights_restored: bool = False  # set by EarlyStopping(restore_best_weights=True)
+    start_lr: float | None = None  # the learning rate when training started
     extra: dict[str, Any] = field(default_factory=dict)  # room for your own callbacks
 
 
@@ -252,7 +253,7 @@ class DivergenceGuard(Callback):
         if self.warned or self.first_loss <= 0 or loss <= self.explosion_factor * self.first_loss:
             return
         message = (f"the loss exploded: {loss:.4g} at epoch {epoch}, "
-                   f"{loss / self.first_loss:,.0f} times the first epoch's "
+                   f"{loss / self.first_loss:.3g} times the first epoch's "
                    f"({self.first_loss:.4g}); {_likely_cause(run)}")
         if self.on_explosion == "raise":
             raise TrainingDiverged(f"training diverged: {message}", epoch, run.step)
@@ -267,8 +268,9 @@ def diverged(run: TrainingRun, what: str) -> TrainingDiverged:
 
 
 def _likely_cause(run: TrainingRun) -> str:
-    return (f"the learning rate ({run.optimizer.lr:g}) is probably too high: "
-            "try a smaller one")
+    now, start = run.optimizer.lr, run.start_lr
+    rate = f"{now:g}" if start is None or now == start else f"{start:g}, now {now:.3g}"
+    return f"the learning rate ({rate}) is probably too high: try a smaller one"
 
 
 def _first_bad_parameter(model: Module) -> str:

@@ -156,7 +156,7 @@ def fit(
     history = History()
     run = TrainingRun(model=model, optimizer=optimizer, loss=loss_fn, X=X, y=y,
                       validation=validation, history=history, epochs=epochs,
-                      scheduler=scheduler, epoch=initial_epoch)
+                      scheduler=scheduler, epoch=initial_epoch, start_lr=optimizer.lr)
     every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
     step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
     rng = random.Random(seed)

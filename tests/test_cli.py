@@ -80,6 +80,14 @@ def test_a_diverging_run_says_so_in_one_line_exits_1_and_writes_nothing(tmp_path
     assert folder_state(tmp_path) == {"model.json": b"the previous run's model"}
 
 
+def test_the_message_names_the_learning_rate_typed_and_the_one_scheduled(tmp_path):
+    result = run_cli("--dataset", "regression", "--lr", "50", "--output", str(tmp_path),
+                     "--no-progress")
+    assert result.returncode == 1
+    assert re.search(r"the learning rate \(50, now [\d.]+\) is probably too high",
+                     result.stderr), result.stderr
+
+
 def test_a_loss_that_explodes_but_stays_finite_also_stops_the_demo(tmp_path):
     result = run_cli("--dataset", "blobs", "--lr", "30", "--schedule", "none",
                      "--output", str(tmp_path), "--no-progress")
