@@ -132,7 +132,7 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', "
                              f"got {mode!r}")
         _check_number(min_delta, "EarlyStopping: min_delta", minimum=0.0)
-        _check_count(patience, "EarlyStopping: patience", minimum=1)
+        _check_count(patience, "EarlyStopping: patience", minimum=0)
         _check_count(start_from_epoch, "EarlyStopping: start_from_epoch", minimum=0)
         self.monitor, self.min_delta, self.patience = monitor, float(min_delta), patience
         self.mode, self.restore_best_weights = mode, restore_best_weights

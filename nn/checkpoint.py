@@ -137,6 +137,11 @@ def _check_document(document: Any, model: Module, optimizer: Optimizer,
     _check_epoch(document["epoch"], "epoch")
 
     saved_model = _section(document, "model", {"type", "config", "state"})
+    _check_type(saved_model["type"], model, "model")
+    saved_shape, given_shape = _architecture(saved_model["config"]), _architecture(model.config())
+    if saved_shape != given_shape:  # e.g. relu saved, tanh given
+        raise ValueError(f"the model was saved as {saved_shape}, "
+                         f"but the model given is {given_shape}")
     _check_state(saved_model["state"], dict(model.named_parameters()), type(model).__name__)
 
     saved_optimizer = _section(document, "optimizer", {"type", "state"})
@@ -162,6 +167,14 @@ def _check_document(document: Any, model: Module, optimizer: Optimizer,
         if not isinstance(history, dict):
             raise TypeError(f"history must be a dict, got {type(history).__name__}")
         History.from_dict(history)  # raises on unknown records
+
+
+def _architecture(config: Any) -> Any:
+    """A model's configuration without how it was first initialised (seed, init): what
+    must match for saved weights to mean the same thing."""
+    if not isinstance(config, dict):
+        return config
+    return {key: value for key, value in config.items() if key not in ("seed", "init")}
 
 
 def _section(document: dict[str, Any], name: str, keys: set[str]) -> dict[str, Any]:

@@ -152,8 +152,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                             "(with --momentum) or Adam (default: sgd)")
     group.add_argument("--lr", type=_positive_float, default=None,
                        help="learning rate (default: per optimiser and data set, see below)")
-    group.add_argument("--momentum", type=_non_negative_float, default=0.0,
-                       help="SGD momentum (default: 0)")
+    group.add_argument("--momentum", type=_momentum, default=0.0,
+                       help="SGD momentum, from 0 to below 1 (default: 0)")
     group.add_argument("--schedule", choices=["linear", "step", "none"], default="linear",
                        help="learning-rate schedule: linear decay to 0.1x (micrograd's), "
                             "x0.5 every quarter of the epochs, or constant (default: linear)")
@@ -241,6 +241,9 @@ def run(prog: str, settings: Settings) -> int:
     """Check the input, train, write: the demo's exit code."""
     args = settings.args
     try:
+        if args.momentum and args.optimizer != "sgd":
+            raise BadInput(f"--momentum is for --optimizer sgd; {args.optimizer} keeps its "
+                           "own running averages")
         X, y, X_val, y_val = load_data(settings)
         model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
                     activation=settings.activation, init=args.init, seed=args.seed)
@@ -559,6 +562,7 @@ _positive_int = _number_type(int, "a whole number", lambda v: v >= 1, "at least 
 _non_negative_int = _number_type(int, "a whole number", lambda v: v >= 0, "0 or more")
 _positive_float = _number_type(float, "a number", lambda v: v > 0, "a positive number")
 _non_negative_float = _number_type(float, "a number", lambda v: v >= 0, "a number >= 0")
+_momentum = _number_type(float, "a number", lambda v: 0 <= v < 1, "a number from 0 to below 1")
 _noise = _number_type(float, "a number", lambda v: 0 <= v <= MAX_NOISE,
                       f"a number from 0 to {MAX_NOISE:g}")
 

@@ -157,6 +157,8 @@ def fit(
     run = TrainingRun(model=model, optimizer=optimizer, loss=loss_fn, X=X, y=y,
                       validation=validation, history=history, epochs=epochs,
                       scheduler=scheduler, epoch=initial_epoch, start_lr=optimizer.lr)
+    if isinstance(callbacks, Callback):  # one callback, not in a list: take it as one
+        callbacks = [callbacks]
     every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
     step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
     rng = random.Random(seed)

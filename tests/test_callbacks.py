@@ -86,7 +86,7 @@ def test_early_stopping_can_maximise_accuracy_and_refuses_an_unknown_monitor():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"patience": 0}, "EarlyStopping: patience must be a whole number >= 1, got 0"),
+    ({"patience": -1}, "EarlyStopping: patience must be a whole number >= 0, got -1"),
     ({"min_delta": -1}, "EarlyStopping: min_delta must be a finite number >= 0"),
     ({"mode": "up"}, "mode must be 'auto', 'min' or 'max', got 'up'"),
 ])
@@ -195,6 +195,13 @@ def test_on_train_end_runs_when_training_fails():
         fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False,
             callbacks=[Boom(), LambdaCallback(on_train_end=lambda run: ended.append(run.epoch))])
     assert ended == [1]
+
+
+def test_one_callback_need_not_be_in_a_list():
+    X, y = data.make_moons(30, seed=1, signed=True)
+    history = fit(MLP(2, [8, 1], seed=0), X, y, epochs=50, progress=False,
+                  callbacks=EarlyStopping(monitor="accuracy", patience=0))
+    assert history.stopped_early and history.epochs == history.best_epoch + 1
 
 
 def test_callbacks_must_be_callbacks():

@@ -105,6 +105,10 @@ def test_a_loss_that_explodes_but_stays_finite_also_stops_the_demo(tmp_path):
                            "(see --help)"),
     (["--epochs", "0"], "argument --epochs: must be at least 1, got '0' (see --help)"),
     (["--bogus"], "unrecognized arguments: --bogus (see --help)"),
+    (["--optimizer", "adam", "--momentum", "0.9"],
+     "--momentum is for --optimizer sgd; adam keeps its own running averages"),
+    (["--momentum", "5"], "argument --momentum: must be a number from 0 to below 1, got '5' "
+                          "(see --help)"),
     (["--output", "/sys/kernel"], "cannot write to the output folder /sys/kernel: "
                                   "Permission denied"),
 ])

@@ -663,3 +663,17 @@ def test_a_number_json_cannot_store_is_refused_before_writing(tmp_path):
                                          r"holds a number JSON cannot store"):
         save_checkpoint(path, model, opt, epoch=2)
     assert path.read_bytes() == old and os.listdir(tmp_path) == ["c.json"]
+
+
+def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
+    from nn import MLP, SGD
+    from nn.checkpoint import load_checkpoint, save_checkpoint
+
+    saved = MLP(2, [3, 1], activation="relu", seed=0)
+    save_checkpoint(tmp_path / "c.json", saved, SGD(saved.parameters(), lr=0.1), epoch=1)
+    other = MLP(2, [3, 1], activation="tanh", seed=1)
+    before = other.state_dict()
+    with pytest.raises(ValueError, match=r"the model was saved as .*'activation': 'relu'.*"
+                                         r"but the model given is .*'activation': 'tanh'"):
+        load_checkpoint(tmp_path / "c.json", other, SGD(other.parameters(), lr=0.1))
+    assert other.state_dict() == before
