@@ -161,6 +161,7 @@ def fit(
         callbacks = [callbacks]
     every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
     step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
+    validate = _validator(model, loss_fn, validation, compile)
     rng = random.Random(seed)
     for _ in range(initial_epoch):  # the shuffles the epochs already trained used
         _epoch_order(len(X), shuffle, rng)
@@ -175,7 +176,7 @@ def fit(
             history.lr.append(optimizer.lr)
             totals = _train_one_epoch(run, _epoch_order(len(X), shuffle, rng),
                                       batch_size or len(X), l2_penalty, step, every)
-            logs = _record(history, totals, model, validation, loss_fn, started)
+            logs = _record(history, totals, validate, started)
             if scheduler is not None:
                 scheduler.step()
             for callback in every:
@@ -285,15 +286,35 @@ def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
     return value, accuracy
 
 
-def _record(history: History, totals: _EpochTotals, model: Module, validation: tuple | None,
-            loss_fn: Callable, started: float) -> dict[str, float]:
+def _validator(model: Module, loss_fn: Callable, validation: tuple | None,
+               compile: bool) -> Callable[[], tuple[float, float | None]] | None:  # noqa: A002
+    """A function measuring (loss, accuracy) on the validation data: with ``compile``,
+    one replay of the compiled loss over all of it, else a graph-free eager pass."""
+    if validation is None:
+        return None
+    X_val, y_val = validation
+    if not compile:
+        return lambda: evaluate(model, X_val, y_val, loss_fn)
+    compiled, everything = CompiledLoss(model, loss_fn, X_val, y_val), list(range(len(X_val)))
+
+    def measure() -> tuple[float, float | None]:
+        loss, predictions, _ = compiled.evaluate(everything)
+        correct = _count_correct(loss_fn, predictions, y_val)
+        return loss, correct / len(X_val) if _is_classifier(loss_fn) else None
+
+    return measure
+
+
+def _record(history: History, totals: _EpochTotals,
+            validate: Callable[[], tuple[float, float | None]] | None,
+            started: float) -> dict[str, float]:
     """Append the epoch's numbers to the history; return them as the callbacks' logs."""
     logs = {"loss": totals.loss / totals.examples, "penalty": totals.penalty / totals.examples}
     logs["data_loss"] = logs["loss"] - logs["penalty"]
     if totals.classifies:
         logs["accuracy"] = totals.correct / totals.examples
-    if validation is not None:
-        val_loss, val_accuracy = evaluate(model, validation[0], validation[1], loss_fn)
+    if validate is not None:
+        val_loss, val_accuracy = validate()
         logs["val_loss"] = val_loss
         if val_accuracy is not None:
             logs["val_accuracy"] = val_accuracy
