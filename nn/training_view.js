@@ -24,6 +24,13 @@
   var playButton = document.getElementById("play");
   var speed = document.getElementById("speed");
   var logScale = document.getElementById("log-scale");
+  // A loss that falls by more than a factor of 100 shows best on a log scale.
+  logScale.checked = (function () {
+    var m = data.metrics, seen = m ? m.dataLoss.concat(m.valLoss).filter(function (v) {
+      return typeof v === "number" && isFinite(v) && v > 0;
+    }) : [];
+    return seen.length > 1 && Math.max.apply(null, seen) > 100 * Math.min.apply(null, seen);
+  })();
 
   document.body.dataset.task = data.task;
 
@@ -186,7 +193,7 @@
     // Validation first: the fewer, filled training points stay on top.
     [["validation", data.validation], ["training", data.train]].forEach(function (pair) {
       pair[1].forEach(function (p) {
-        var attributes = { cx: x(p[0]), cy: y(p[1]), r: pair[0] === "training" ? 5 : 4.5,
+        var attributes = { cx: x(p[0]), cy: y(p[1]), r: pair[0] === "training" ? 5.5 : 3.5,
                            "class": "point " + pair[0] + (grid ? "" : " data") };
         if (grid) {
           var colour = data.colours[p[2]] || "#777";
@@ -448,8 +455,7 @@
     if (isNumber(value("lr", index))) extra.push("learning rate " + number(value("lr", index)));
     var penalty = value("penalty", index);
     if (isNumber(penalty) && penalty > 0) {
-      extra.push("L2 penalty " + number(penalty) + " (added to the loss that training " +
-                 "minimises; not in the losses shown)");
+      extra.push("L2 penalty " + number(penalty) + " (trained on, not in these losses)");
     }
     if (epoch === 0) extra.push("losses are measured from epoch 1 on");
     if (epoch === lastEpoch && data.stopReason) extra.push("stopped: " + data.stopReason);
