@@ -240,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(prog: str, settings: Settings) -> int:
     """Check the input, train, write: the demo's exit code."""
     args = settings.args
+    created: list[Path] = []
     try:
         if args.momentum and args.optimizer != "sgd":
             raise BadInput(f"--momentum is for --optimizer sgd; {args.optimizer} keeps its "
@@ -247,9 +248,10 @@ def run(prog: str, settings: Settings) -> int:
         X, y, X_val, y_val = load_data(settings)
         model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
                     activation=settings.activation, init=args.init, seed=args.seed)
-        prepare_output_folder(args.output)
+        created = prepare_output_folder(args.output)
         check_renderer(args)
     except BadInput as error:
+        _remove_created(created)
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     optimizer, scheduler = make_optimizer(settings, model)
@@ -258,7 +260,9 @@ def run(prog: str, settings: Settings) -> int:
           f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}"
           f"{', compiled' if args.compile else ''}")
     try:
-        return train_and_write(settings, model, optimizer, scheduler, (X, y, X_val, y_val))
+        code = train_and_write(settings, model, optimizer, scheduler, (X, y, X_val, y_val))
+        created.clear()  # the files are in: keep the folders
+        return code
     except TrainingDiverged as error:
         print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
               file=sys.stderr)
@@ -267,6 +271,8 @@ def run(prog: str, settings: Settings) -> int:
         print(f"{prog}: cannot write the outputs, none was replaced: {error}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        _remove_created(created)
 
 
 def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
@@ -312,23 +318,39 @@ def load_data(settings: Settings) -> tuple[list, list, list, list]:
     return X, y, X_val, y_val
 
 
-def prepare_output_folder(folder: Path) -> None:
-    """Create the folder and check it can be written to, before training starts."""
-    if folder.exists() and not folder.is_dir():
-        raise BadInput(f"the output folder {folder} is a file, not a folder")
+def prepare_output_folder(folder: Path) -> list[Path]:
+    """Create the folder and check it can be written to, before training starts; return
+    the folders created (removed again if the run ends without writing)."""
     try:
+        if folder.exists() and not folder.is_dir():
+            raise BadInput(f"the output folder {folder} is a file, not a folder")
+        created = [parent for parent in (folder, *folder.parents) if not parent.exists()]
         folder.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(prefix=".backproplab-probe-", dir=folder)
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        raise BadInput(f"cannot create the output folder {folder}: {error.strerror or error}"
-                       if not folder.is_dir() else
-                       f"cannot write to the output folder {folder}: "
+        what = "write to" if _is_dir(folder) else "create"
+        raise BadInput(f"cannot {what} the output folder {folder}: "
                        f"{error.strerror or error}") from None
     for name in (*WHAT_TO_OPEN, "model.json", "history.json"):
         if (folder / name).is_dir():
             raise BadInput(f"{folder / name} is a folder: the demo writes a file there")
+    return created
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long to look up
+        return False
+
+
+def _remove_created(created: list[Path]) -> None:
+    """Remove the folders this run created, innermost first, if they are still empty."""
+    for folder in created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def check_renderer(args: argparse.Namespace) -> None:

@@ -125,6 +125,16 @@ def test_bad_input_ends_in_one_line_and_exit_code_2_before_training(argv, messag
     assert "trained" not in captured.out
 
 
+def test_a_failed_run_leaves_no_folder_it_created(tmp_path, capsys):
+    folder = tmp_path / "a" / "b"
+    assert main([*QUICK, "--lr", "50", "--dataset", "regression", "--schedule", "none",
+                 "--epochs", "30", "--output", str(folder)]) == 1
+    assert list(tmp_path.iterdir()) == []
+    long_name = tmp_path / ("x" * 300)
+    assert main([*QUICK, "--output", str(long_name)]) == 2
+    assert "cannot create the output folder" in capsys.readouterr().err
+
+
 def test_a_file_where_the_folder_should_be(tmp_path, capsys):
     blocker = tmp_path / "out"
     blocker.write_text("mine")
