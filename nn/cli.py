@@ -124,7 +124,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog or program_name(),
-        description="Train a small MLP with backpropagation on a toy data set, then save "
+        description="Train a small MLP with backpropagation on a toy data set, then save\n"
                     "the model and draw its training, its decision boundary and its graph.",
         epilog=_defaults_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
     group = parser.add_argument_group("data")
@@ -158,8 +158,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                        help="learning-rate schedule: linear decay to 0.1x (micrograd's), "
                             "x0.5 every quarter of the epochs, or constant (default: linear)")
     group.add_argument("--batch-size", type=_positive_int, default=None,
-                       help="examples per step: 1 for stochastic, k for mini-batches "
-                            "(default: all, i.e. full-batch gradient descent)")
+                       help="examples per step: 1 for stochastic, k for mini-batches; the "
+                            "default learning rates are for full batches, so lower --lr "
+                            "for small ones (default: all, i.e. full-batch gradient "
+                            "descent)")
     group.add_argument("--epochs", type=_positive_int, default=None,
                        help="passes over the training data (default: per data set, see below)")
     group.add_argument("--l2", type=_non_negative_float, default=1e-4,
