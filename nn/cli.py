@@ -159,7 +159,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                             "x0.5 every quarter of the epochs, or constant (default: linear)")
     group.add_argument("--batch-size", type=_positive_int, default=None,
                        help="examples per step: 1 for stochastic, k for mini-batches; the "
-                            "default learning rates are for full batches, so lower --lr "
+                            "learning rates of the table below are for full batches, so lower --lr "
                             "for small ones (default: all, i.e. full-batch gradient "
                             "descent)")
     group.add_argument("--epochs", type=_positive_int, default=None,
