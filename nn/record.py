@@ -94,7 +94,7 @@ class TrainingRecorder(Callback):
         self.every, self.grid, self.curve_points = every, grid, curve_points
         self.record: TrainingRecord | None = None
         self._points: list[list[float]] = []
-        self._predict: Callable[[list[list[float]]], list[Any]] | None = None
+        self._predict: Callable[..., list[Any]] | None = None
 
     def on_train_begin(self, run: TrainingRun) -> None:
         X_val, y_val = run.validation or ([], [])
@@ -142,7 +142,7 @@ class TrainingRecorder(Callback):
         record.epochs.insert(at, epoch)
         if record.task == "metrics":
             return
-        outputs = self._predict(self._points)
+        outputs = self._predict()  # the grid
         if record.task == "regression":
             record.curve.insert(at, [_score(o) for o in outputs])
         else:
@@ -152,8 +152,9 @@ class TrainingRecorder(Callback):
 
 
 def grid_predictor(model: Callable, points: list[list[float]]
-                   ) -> Callable[[list[list[float]]], list[Any]]:
-    """A function giving ``model``'s outputs (floats, or lists of floats) on many points.
+                   ) -> Callable[..., list[Any]]:
+    """A function giving ``model``'s outputs (floats, or lists of floats) on many points:
+    ``predict()`` on ``points``, ``predict(others)`` on others.
 
     The model's forward pass is traced once and replayed on NumPy arrays, with the
     parameters' current numbers at each call; a model that cannot be traced (or no
@@ -169,11 +170,14 @@ def grid_predictor(model: Callable, points: list[list[float]]
 
         program = autograd.compile(forward, [*params, *points[0]], wrt=())
     except (ImportError, autograd.TraceError, TypeError, ValueError):
-        return lambda many: _predict_eagerly(model, many)
+        return lambda many=None: _predict_eagerly(model, points if many is None else many)
 
-    def predict(many: list[list[float]]) -> list[Any]:
-        columns = numpy.asarray(many, dtype=float).T
-        outputs, _ = program.batch(*[p.data for p in params], *columns)
+    grid_columns = numpy.asarray(points, dtype=float).T.copy()  # laid out once
+
+    def predict(many: list[list[float]] | None = None) -> list[Any]:
+        columns = grid_columns if many is None else numpy.asarray(many, dtype=float).T
+        outputs, _ = program.batch(*[p.data for p in params], *columns,
+                                   chunk_size=max(columns.shape[1], 1))  # one pass: fewest calls
         if isinstance(outputs, tuple):
             return numpy.stack(outputs, axis=1).tolist()
         return outputs.tolist()
