@@ -258,7 +258,7 @@ class DivergenceGuard(Callback):
         if self.on_explosion == "raise":
             raise TrainingDiverged(f"training diverged: {message}", epoch, run.step)
         self.warned = True
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
+        warnings.warn(message, DivergenceWarning, stacklevel=3)  # at the call of fit
 
 
 def diverged(run: TrainingRun, what: str) -> TrainingDiverged:

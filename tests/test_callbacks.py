@@ -144,6 +144,7 @@ def test_an_exploding_but_finite_loss_warns_once_or_raises_when_asked():
         history = run(None)
     exploded = [w for w in caught if issubclass(w.category, DivergenceWarning)]
     assert len(exploded) == 1
+    assert exploded[0].filename == __file__  # points at the call of fit, not inside it
     assert "the loss exploded" in str(exploded[0].message)
     assert max(history.loss) > 1000 * history.loss[0]
     with pytest.raises(TrainingDiverged, match=r"training diverged: the loss exploded: "
@@ -319,8 +320,10 @@ def test_fit_resumes_from_initial_epoch_with_the_same_shuffles():
     resumed_model, resumed = train(6, initial_epoch=3, weights=half_model.state_dict())
     assert half.loss + resumed.loss == full.loss
     assert resumed_model.state_dict() == full_model.state_dict()
-    with pytest.raises(ValueError, match="initial_epoch must be a whole number from 0 to 5"):
-        train(6, initial_epoch=6)
+    _, nothing_left = train(6, initial_epoch=6, weights=full_model.state_dict())
+    assert nothing_left.epochs == 0  # as Keras: a finished run trains no further
+    with pytest.raises(ValueError, match="initial_epoch must be a whole number from 0 to 6"):
+        train(6, initial_epoch=7)
 
 
 @pytest.mark.parametrize("compile", [False, True])
