@@ -49,6 +49,8 @@ EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 OPTIMIZERS = ("sgd", "adam")
 # The data sets span about -3 to 3: noise far beyond that drowns them (and overflows).
 MAX_NOISE = 10.0
+# A scalar engine trains about 20,000 examples a second: more would take hours.
+MAX_SAMPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ class BadInput(Exception):
     """An input the demo cannot run with: reported in one line, exit code 2."""
 
 
+class PartialWriteError(OSError):
+    """Moving the outputs in failed, and so did putting every earlier file back."""
+
+
 def program_name() -> str:
     """How the demo was started: ``python -m nn``, or the console script's name."""
     name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
@@ -130,9 +136,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     group = parser.add_argument_group("data")
     group.add_argument("--dataset", choices=list(DATA_SETS), default=DEFAULT_DATA_SET,
                        help=f"toy data set to learn (default: {DEFAULT_DATA_SET})")
-    group.add_argument("--samples", type=_positive_int, default=100,
-                       help="training points (default: 100)")
-    group.add_argument("--validation-samples", type=_non_negative_int, default=200,
+    group.add_argument("--samples", type=_samples, default=100,
+                       help=f"training points, up to {MAX_SAMPLES:,} (default: 100)")
+    group.add_argument("--validation-samples", type=_validation_samples, default=200,
                        help="fresh points (another seed) to measure generalisation on; "
                             "0 for none (default: 200)")
     group.add_argument("--noise", type=_noise, default=None,
@@ -229,8 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = program_name()
     args = build_parser(prog).parse_args(argv)
     settings = settings_from(args)
-    # SIGTERM ends the run as Ctrl-C does, so the temporary files are cleaned up.
-    with _on_signal(signal.SIGTERM, _terminate):
+    # SIGTERM (and SIGHUP: the terminal closed) end the run as Ctrl-C does, so the
+    # temporary files are cleaned up.
+    hangup = getattr(signal, "SIGHUP", signal.SIGTERM)  # Windows has no SIGHUP
+    with _on_signal(signal.SIGTERM, _terminate), _on_signal(hangup, _terminate):
         try:
             return run(prog, settings)
         except KeyboardInterrupt:
@@ -244,16 +252,23 @@ def run(prog: str, settings: Settings) -> int:
     args = settings.args
     created: list[Path] = []
     try:
+        return _checked_run(prog, settings, created)
+    finally:
+        _remove_created(created)  # a run that wrote nothing leaves no folder behind
+
+
+def _checked_run(prog: str, settings: Settings, created: list[Path]) -> int:
+    args = settings.args
+    try:
         if args.momentum and args.optimizer != "sgd":
             raise BadInput(f"--momentum is for --optimizer sgd; {args.optimizer} keeps its "
                            "own running averages")
         X, y, X_val, y_val = load_data(settings)
         model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
                     activation=settings.activation, init=args.init, seed=args.seed)
-        created = prepare_output_folder(args.output)
+        created += prepare_output_folder(args.output)
         check_renderer(args)
     except BadInput as error:
-        _remove_created(created)
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     optimizer, scheduler = make_optimizer(settings, model)
@@ -269,12 +284,13 @@ def run(prog: str, settings: Settings) -> int:
         print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
               file=sys.stderr)
         return EXIT_DIVERGED
+    except PartialWriteError as error:
+        print(f"{prog}: cannot write the outputs: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as error:
         print(f"{prog}: cannot write the outputs, none was replaced: {error}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    finally:
-        _remove_created(created)
 
 
 def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
@@ -453,8 +469,12 @@ def write_outputs(settings: Settings, model: MLP, history, X, y, X_val, y_val) -
         names = _write_files(staging, settings, model, history, X, y, X_val, y_val)
         with _on_signal(signal.SIGINT, signal.SIG_IGN):  # quick: never cut the set in half
             _move_all(staging, folder, names)
-    finally:
+    except PartialWriteError:
+        raise  # the staging folder holds the only copies of some earlier files: keep it
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in names]
 
 
@@ -467,25 +487,47 @@ def _move_all(staging: Path, folder: Path, names: list[str]) -> None:
     done: list[tuple[Path, Path | None]] = []  # (target, where its old file waits)
     try:
         for name in names:
-            target = Path(os.path.realpath(folder / name))
-            new = staging / name
-            old = None
-            if target.exists():
-                os.chmod(new, stat.S_IMODE(target.stat().st_mode))
-                old = staging / f".old-{name}"
-                if target.parent == folder.resolve():
-                    os.replace(target, old)
-                else:  # a link out of the folder: keep a copy to put back
-                    shutil.copy2(target, old)
-            done.append((target, old))
-            shutil.move(new, target)  # a rename in the folder; a copy across a link
+            done.append(_move_one(staging, folder, name))
     except OSError:
-        for target, old in reversed(done):
-            if old is not None and old.exists():
-                shutil.move(old, target)
-            elif old is None:
-                target.unlink(missing_ok=True)
+        if not _put_back(done):  # keep the old copies: they are the only ones left
+            raise PartialWriteError(f"some files were replaced and could not be put back; "
+                                    f"the earlier ones are in {staging}") from None
         raise
+
+
+def _move_one(staging: Path, folder: Path, name: str) -> tuple[Path, Path | None]:
+    """Move one new file over its target, the old one set aside; undone if it fails."""
+    target = Path(os.path.realpath(folder / name))
+    new, old, aside = staging / name, None, False
+    if target.exists():
+        os.chmod(new, stat.S_IMODE(target.stat().st_mode))
+        old = staging / f".old-{name}"
+        if target.parent == folder.resolve():
+            os.replace(target, old)
+            aside = True
+        else:  # a link out of the folder: keep a copy to put back
+            shutil.copy2(target, old)
+    try:
+        shutil.move(new, target)  # a rename in the folder; a copy across a link
+    except OSError:
+        if aside:
+            os.replace(old, target)
+        raise
+    return target, old
+
+
+def _put_back(done: list[tuple[Path, Path | None]]) -> bool:
+    """Undo the moves in ``done``, as far as possible; True when all were undone."""
+    undone = True
+    for target, old in reversed(done):
+        try:
+            if old is None:
+                target.unlink(missing_ok=True)
+            else:
+                shutil.move(old, target)
+        except OSError:
+            undone = False
+    return undone
 
 
 def _write_files(staging: Path, settings: Settings, model: MLP, history, X, y, X_val,
@@ -583,10 +625,13 @@ def _number_type(kind: type, what: str, accept: Callable[[Any], bool], requireme
 
 
 _positive_int = _number_type(int, "a whole number", lambda v: v >= 1, "at least 1")
-_non_negative_int = _number_type(int, "a whole number", lambda v: v >= 0, "0 or more")
 _positive_float = _number_type(float, "a number", lambda v: v > 0, "a positive number")
 _non_negative_float = _number_type(float, "a number", lambda v: v >= 0, "a number >= 0")
 _momentum = _number_type(float, "a number", lambda v: 0 <= v < 1, "a number from 0 to below 1")
+_samples = _number_type(int, "a whole number", lambda v: 1 <= v <= MAX_SAMPLES,
+                        f"from 1 to {MAX_SAMPLES:,}")
+_validation_samples = _number_type(int, "a whole number", lambda v: 0 <= v <= MAX_SAMPLES,
+                                   f"from 0 to {MAX_SAMPLES:,}")
 _noise = _number_type(float, "a number", lambda v: 0 <= v <= MAX_NOISE,
                       f"a number from 0 to {MAX_NOISE:g}")
 

@@ -7,6 +7,7 @@ model's numbers and gradients as they found them.
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
@@ -135,7 +136,10 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float],
 
 
 def _skipped(what: str, error: Exception) -> None:
-    """Drawing is optional: say why it was skipped (in one line) and carry on."""
+    """Drawing is optional: say why it was skipped (in one line) and carry on. A full
+    disk is not the renderer's fault, and would fail the other files too: it is raised."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise error
     reason = " ".join(str(error).split())
     if len(reason) > 300:
         reason = reason[:297] + "..."

@@ -24,6 +24,7 @@
   var playButton = document.getElementById("play");
   var speed = document.getElementById("speed");
   var logScale = document.getElementById("log-scale");
+  if (data.stopReason || isNumber(data.restoredEpoch)) document.body.classList.add("has-notes");
   // A loss that falls by more than a factor of 100 shows best on a log scale.
   logScale.checked = (function () {
     var m = data.metrics, seen = m ? m.dataLoss.concat(m.valLoss).filter(function (v) {
@@ -458,10 +459,9 @@
       extra.push("L2 penalty " + number(penalty) + " (trained on, not in these losses)");
     }
     if (epoch === 0) extra.push("losses are measured from epoch 1 on");
-    if (epoch === lastEpoch && data.stopReason) extra.push("stopped: " + data.stopReason);
+    if (epoch === lastEpoch && data.stopReason) extra.push(data.stopReason);
     if (isNumber(data.restoredEpoch) && (epoch === lastEpoch || epoch === data.restoredEpoch)) {
-      extra.push("the model keeps the weights of epoch " + data.restoredEpoch +
-                 " (the best), restored at the end");
+      extra.push("the model ends with epoch " + data.restoredEpoch + "'s weights (the best)");
     }
     document.getElementById("caption-extra").textContent = extra.join(" \u00b7 ");
   }

@@ -105,6 +105,8 @@ def test_a_loss_that_explodes_but_stays_finite_also_stops_the_demo(tmp_path):
                            "(see --help)"),
     (["--epochs", "0"], "argument --epochs: must be at least 1, got '0' (see --help)"),
     (["--bogus"], "unrecognized arguments: --bogus (see --help)"),
+    (["--samples", "100001"], "argument --samples: must be from 1 to 100,000, got '100001' "
+                              "(see --help)"),
     (["--optimizer", "adam", "--momentum", "0.9"],
      "--momentum is for --optimizer sgd; adam keeps its own running averages"),
     (["--momentum", "5"], "argument --momentum: must be a number from 0 to below 1, got '5' "
@@ -320,4 +322,38 @@ def test_sigterm_ends_the_run_like_ctrl_c_and_leaves_no_temporary_files(tmp_path
                                signum=signal.SIGTERM)
     assert code == 130
     assert "interrupted; nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_when_putting_back_fails_the_earlier_files_are_kept_and_named(tmp_path, capsys,
+                                                                   monkeypatch):
+    assert main([*QUICK, "--output", str(tmp_path)]) == 0
+    before = folder_state(tmp_path)
+    real_move, calls = __import__("shutil").move, []
+
+    def failing(source, target):
+        calls.append(source)
+        if len(calls) >= 3:  # the third move fails, and so does every undo after it
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_move(source, target)
+
+    monkeypatch.setattr("nn.cli.shutil.move", failing)
+    assert main([*QUICK, "--output", str(tmp_path), "--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    kept = re.search(r"some files were replaced and could not be put back; the earlier "
+                     r"ones are in (\S+)\n", err).group(1)
+    saved = {p.name.removeprefix(".old-"): p.read_bytes() for p in Path(kept).iterdir()
+             if p.name.startswith(".old-")}
+    assert saved == {name: before[name] for name in saved} and saved
+
+
+def test_a_full_disk_while_drawing_is_an_error_not_a_skipped_drawing(tmp_path, capsys,
+                                                                    monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("autograd.viz.render_svg", full)
+    assert main([*FAST, "--no-player", "--output", str(tmp_path)]) == 2
+    assert "cannot write the outputs, none was replaced: [Errno 28] No space left" in \
+        capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
