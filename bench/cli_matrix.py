@@ -48,7 +48,8 @@ def main_table() -> None:
         for optimizer in ("sgd", "adam"):
             train, validation, seconds = run(name, optimizer)
             print(f"| {name} | {optimizer} | {train:.1f}% | {validation:.1f}% | "
-                  f"{spec.lr[optimizer]:g} | {spec.epochs} | {seconds:.1f} |", flush=True)
+                  f"{spec.lr[optimizer]:g} | {spec.epochs[optimizer]} | {seconds:.1f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

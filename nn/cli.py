@@ -62,7 +62,7 @@ class DataSet:
     outputs: int                 # 1: a score (or the regression value); k: k logits
     noise: float
     lr: dict[str, float]         # per optimiser
-    epochs: int = 100
+    epochs: dict[str, int]       # per optimiser
     activation: str = "relu"
     signed: bool = False         # labels -1 / +1, as the hinge loss wants
     note: str = ""
@@ -75,19 +75,24 @@ class DataSet:
         return 2 if self.outputs == 1 else self.outputs
 
 
+# Chosen so that each trains to at least 95% training accuracy (the regression curve: R^2
+# above 0.95) on seeds 0 to 4 at least, with room below the learning rate that fails.
 DATA_SETS = {
     "moons": DataSet(data.make_moons, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
-                     signed=True, note="micrograd's demo recipe"),
+                     epochs={"sgd": 100, "adam": 100}, signed=True,
+                     note="micrograd's demo recipe"),
     "circles": DataSet(data.make_circles, "hinge", 1, noise=0.05,
-                       lr={"sgd": 1.0, "adam": 0.05}, signed=True),
+                       lr={"sgd": 1.0, "adam": 0.05}, epochs={"sgd": 100, "adam": 100},
+                       signed=True),
     "xor": DataSet(data.make_xor, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
-                   signed=True),
+                   epochs={"sgd": 100, "adam": 100}, signed=True),
     "spiral": DataSet(data.make_spiral, "cross_entropy", 3, noise=0.2,
-                      lr={"sgd": 1.0, "adam": 0.05}, epochs=200),
+                      lr={"sgd": 1.0, "adam": 0.05}, epochs={"sgd": 200, "adam": 100}),
     "blobs": DataSet(data.make_blobs, "cross_entropy", 3, noise=0.5,
-                     lr={"sgd": 0.1, "adam": 0.05}),
+                     lr={"sgd": 0.3, "adam": 0.05}, epochs={"sgd": 100, "adam": 100}),
     "regression": DataSet(data.make_regression_curve, "mse", 1, noise=0.05,
-                          lr={"sgd": 0.1, "adam": 0.02}, epochs=200, activation="tanh"),
+                          lr={"sgd": 0.05, "adam": 0.02}, epochs={"sgd": 200, "adam": 200},
+                          activation="tanh"),
 }
 DEFAULT_DATA_SET = "moons"
 
@@ -201,12 +206,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 def _defaults_table() -> str:
     """The per-data-set defaults, as the epilog of --help (from DATA_SETS: one place)."""
-    lines = ["defaults per data set:",
-             f"  {'data set':<11} {'loss':<14} {'lr sgd':>6} {'lr adam':>7} {'epochs':>6} "
-             f"{'noise':>5}"]
+    lines = ["defaults per data set (sgd / adam):",
+             f"  {'data set':<11} {'loss':<14} {'lr':>12} {'epochs':>11} {'noise':>6}"]
     for name, spec in DATA_SETS.items():
-        line = (f"  {name:<11} {spec.loss:<14} {spec.lr['sgd']:>6g} {spec.lr['adam']:>7g} "
-                f"{spec.epochs:>6} {spec.noise:>5g}")
+        rates = f"{spec.lr['sgd']:g} / {spec.lr['adam']:g}"
+        epochs = f"{spec.epochs['sgd']} / {spec.epochs['adam']}"
+        line = f"  {name:<11} {spec.loss:<14} {rates:>12} {epochs:>11} {spec.noise:>6g}"
         lines.append(line + (f"  {spec.note}" if spec.note else ""))
     return "\n".join(lines)
 
@@ -226,7 +231,7 @@ class Settings:
 def settings_from(args: argparse.Namespace) -> Settings:
     spec = DATA_SETS[args.dataset]
     return Settings(args=args, spec=spec, lr=args.lr or spec.lr[args.optimizer],
-                    epochs=args.epochs or spec.epochs,
+                    epochs=args.epochs or spec.epochs[args.optimizer],
                     noise=spec.noise if args.noise is None else args.noise,
                     activation=args.activation or spec.activation)
 

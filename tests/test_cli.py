@@ -53,10 +53,12 @@ def test_help_gives_every_option_a_help_text_and_one_default(capsys):
 def test_help_shows_the_defaults_per_data_set(capsys):
     text = help_text(capsys)
     for name, spec in DATA_SETS.items():
-        row = re.search(rf"^  {name}\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\S+)", text, re.M)
+        row = re.search(rf"^  {name}\s+(\S+)\s+(\S+) / (\S+)\s+(\d+) / (\d+)\s+(\S+)",
+                        text, re.M)
         assert row, name
         assert row.groups() == (spec.loss, f"{spec.lr['sgd']:g}", f"{spec.lr['adam']:g}",
-                                str(spec.epochs), f"{spec.noise:g}")
+                                str(spec.epochs["sgd"]), str(spec.epochs["adam"]),
+                                f"{spec.noise:g}")
 
 
 def test_usage_is_named_after_how_the_demo_was_started():
