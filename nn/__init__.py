@@ -22,7 +22,8 @@ from .record import TrainingRecord, TrainingRecorder
 from .train import History, evaluate, fit
 
 __all__ = [
-    "MLP", "Adam", "Callback", "Checkpoint", "DivergenceGuard", "DivergenceWarning", "EarlyStopping",
+    "MLP", "Adam", "Callback", "Checkpoint", "DivergenceGuard", "DivergenceWarning",
+    "EarlyStopping",
     "History", "LambdaCallback", "Layer", "LinearLR", "LRScheduler", "Loss", "Module",
     "Neuron", "Optimizer", "ProgressBar", "SGD", "StepLR", "TrainingDiverged",
     "TrainingRecord", "TrainingRecorder", "TrainingRun", "callbacks", "data", "evaluate",

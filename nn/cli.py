@@ -170,9 +170,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                             "x0.5 every quarter of the epochs, or constant (default: linear)")
     group.add_argument("--batch-size", type=_positive_int, default=None,
                        help="examples per step: 1 for stochastic, k for mini-batches; the "
-                            "learning rates of the table below are for full batches, so lower --lr "
-                            "for small ones (default: all, i.e. full-batch gradient "
-                            "descent)")
+                            "learning rates of the table below are for full batches, so "
+                            "lower --lr for small ones (default: all, i.e. full-batch "
+                            "gradient descent)")
     group.add_argument("--epochs", type=_positive_int, default=None,
                        help="passes over the training data (default: per data set, see below)")
     group.add_argument("--l2", type=_non_negative_float, default=1e-4,
@@ -254,7 +254,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(prog: str, settings: Settings) -> int:
     """Check the input, train, write: the demo's exit code."""
-    args = settings.args
     created: list[Path] = []
     try:
         return _checked_run(prog, settings, created)
@@ -263,6 +262,7 @@ def run(prog: str, settings: Settings) -> int:
 
 
 def _checked_run(prog: str, settings: Settings, created: list[Path]) -> int:
+    """``run``'s steps; the folders it creates are added to ``created``."""
     args = settings.args
     try:
         if args.momentum and args.optimizer != "sgd":

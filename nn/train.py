@@ -145,7 +145,7 @@ def fit(
     loss_fn = _resolve_loss(loss)
     X = _check_data(X, y, "X")
     _check_positive_int(epochs, "epochs")
-    _check_count(initial_epoch, "initial_epoch", below=epochs + 1)  # = epochs: nothing left to train
+    _check_count(initial_epoch, "initial_epoch", below=epochs + 1)  # epochs: nothing left
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size")
     if validation is not None:
