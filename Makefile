@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench notebooks clean
 
 demo: $(STAMP)
 	$(PY) -m nn
@@ -15,6 +15,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_engine.py
+
+notebooks: $(STAMP)
+	$(PY) -m jupyter lab notebooks/
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
