@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench notebooks clean
+.PHONY: demo test bench notebooks docs-images clean
 
 demo: $(STAMP)
 	$(PY) -m nn
@@ -15,6 +15,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_engine.py
+
+docs-images: $(STAMP)
+	$(PY) docs/make_images.py
 
 notebooks: $(STAMP)
 	$(PY) -m jupyter lab notebooks/

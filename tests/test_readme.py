@@ -14,3 +14,20 @@ def test_every_python_example_in_the_readme_runs(tmp_path, monkeypatch):
     for number, block in enumerate(blocks):
         code = compile(block, f"README.md python example {number + 1}", "exec")
         exec(code, namespace)  # safe: the project's own README, not user input
+
+
+def test_the_readme_pictures_are_drawn_by_the_docs_script(tmp_path):
+    import importlib.util
+
+    script = README.parent / "docs" / "make_images.py"
+    spec = importlib.util.spec_from_file_location("make_images", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.main(["--output", str(tmp_path)])
+    names = sorted(path.name for path in written)
+    assert names == ["graph.svg", "player_step.svg", "training.gif"]
+    text = README.read_text()
+    for name in names:
+        assert f"(docs/{name})" in text and (README.parent / "docs" / name).exists(), name
+    step = (tmp_path / "player_step.svg").read_text()
+    assert "1 - o^2" in step and "0.5" in step  # the chain rule through tanh, with numbers
