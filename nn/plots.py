@@ -294,10 +294,11 @@ def _scatter_classes(axis: Any, X: list, y: Sequence[Any], index: dict, hollow: 
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         xs, ys = [p[0] for p in chosen], [p[1] for p in chosen]
         if hollow:
-            axis.scatter(xs, ys, s=30, facecolors="none", edgecolors=colour, linewidths=1.8,
-                         zorder=3)
-        else:
-            axis.scatter(xs, ys, s=40, c=colour, edgecolors="white", linewidths=1.0, zorder=4)
+            axis.scatter(xs, ys, s=22, facecolors="none", edgecolors=colour, linewidths=1.3,
+                         alpha=0.8, zorder=3)
+        else:  # the points it learned from: larger, with a dark rim, on top
+            axis.scatter(xs, ys, s=60, c=colour, edgecolors="#222222", linewidths=0.9,
+                         zorder=4)
 
 
 def _class_legend(axis: Any, labels: Sequence[Any], training: int, validation: int) -> None:
