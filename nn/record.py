@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import html
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -73,6 +74,15 @@ class TrainingRecord:
     @property
     def frames(self) -> int:
         return len(self.epochs)
+
+    def _repr_html_(self) -> str:
+        # In Jupyter the record shows as the training view; an iframe keeps the page's
+        # styles and script to itself (also in an nbconvert HTML export).
+        from .plots import training_html
+
+        return (f'<iframe srcdoc="{html.escape(training_html(self), quote=True)}" '
+                'style="width: 100%; height: 820px; border: 1px solid #ccc;" '
+                'title="training view"></iframe>')
 
 
 class TrainingRecorder(Callback):

@@ -426,3 +426,14 @@ def test_text_is_12_px_or_more_and_nothing_spills_out(browser, pages, name):
         assert not found["small"], found["small"]
         assert not found["outside"], found["outside"]
         assert found["scroll"] == [WIDTH, HEIGHT]
+
+
+def test_a_record_shows_as_the_training_view_in_jupyter():
+    import html
+
+    X, y = make_moons(20, seed=0, signed=True)
+    record = fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, record=1, progress=False).record
+    shown = record._repr_html_()
+    assert shown.startswith('<iframe srcdoc="') and 'title="training view"' in shown
+    page = html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert page == training_html(record)
