@@ -34,7 +34,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from autograd import Value
+from .checks import check_count, check_number
 
 if TYPE_CHECKING:
     from .modules import Module
@@ -131,9 +131,9 @@ class EarlyStopping(Callback):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', "
                              f"got {mode!r}")
-        _check_number(min_delta, "EarlyStopping: min_delta", minimum=0.0)
-        _check_count(patience, "EarlyStopping: patience", minimum=0)
-        _check_count(start_from_epoch, "EarlyStopping: start_from_epoch", minimum=0)
+        check_number(min_delta, "EarlyStopping: min_delta", minimum=0.0)
+        check_count(patience, "EarlyStopping: patience", minimum=0)
+        check_count(start_from_epoch, "EarlyStopping: start_from_epoch", minimum=0)
         self.monitor, self.min_delta, self.patience = monitor, float(min_delta), patience
         self.mode, self.restore_best_weights = mode, restore_best_weights
         self.start_from_epoch = start_from_epoch
@@ -225,7 +225,7 @@ class DivergenceGuard(Callback):
     """
 
     def __init__(self, explosion_factor: float = 1000.0, on_explosion: str = "warn") -> None:
-        _check_number(explosion_factor, "DivergenceGuard: explosion_factor", minimum=1.0)
+        check_number(explosion_factor, "DivergenceGuard: explosion_factor", minimum=1.0)
         if on_explosion not in ("warn", "raise"):
             raise ValueError(f"DivergenceGuard: on_explosion must be 'warn' or 'raise', "
                              f"got {on_explosion!r}")
@@ -234,16 +234,18 @@ class DivergenceGuard(Callback):
         self.warned = False
 
     def on_train_begin(self, run: TrainingRun) -> None:
-        self.first_loss = run.history.loss[0] if run.history.loss else None
+        self.first_loss = None  # set by the first epoch of this run
         self.warned = False
 
     def on_batch_end(self, run: TrainingRun, step: int, loss: float) -> None:
         if not math.isfinite(loss):
             raise diverged(run, f"the loss became {loss}")
-        params = run.model.parameters()
-        if not math.isfinite(math.fsum(p.data for p in params)):
-            raise diverged(run, f"parameter {_first_bad_parameter(run.model)} became "
-                                f"{_first_bad_value(params)}")
+        # One quick sum: inf or nan if any parameter is (or if huge ones overflow the
+        # sum, which the walk below tells apart).
+        if not math.isfinite(sum(p.data for p in run.model.parameters())):
+            bad = _first_non_finite(run.model)
+            if bad is not None:
+                raise diverged(run, f"parameter {bad[0]} became {bad[1]}")
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
         loss = logs["loss"]
@@ -273,14 +275,11 @@ def _likely_cause(run: TrainingRun) -> str:
     return f"the learning rate ({rate}) is probably too high: try a smaller one"
 
 
-def _first_bad_parameter(model: Module) -> str:
+def _first_non_finite(model: Module) -> tuple[str, float] | None:
+    """The name and value of the first parameter that is not a finite number, or None."""
     named = model.named_parameters() if hasattr(model, "named_parameters") else \
         ((str(i), p) for i, p in enumerate(model.parameters()))
-    return next((name for name, p in named if not math.isfinite(p.data)), "?")
-
-
-def _first_bad_value(params: list[Value]) -> float:
-    return next((p.data for p in params if not math.isfinite(p.data)), math.inf)
+    return next(((name, p.data) for name, p in named if not math.isfinite(p.data)), None)
 
 
 class LambdaCallback(Callback):
@@ -299,17 +298,6 @@ class LambdaCallback(Callback):
                 raise TypeError(f"LambdaCallback: {name} must be callable, "
                                 f"got {type(function).__name__}")
             setattr(self, name, function)
-
-
-def _check_number(x: Any, name: str, minimum: float) -> None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) \
-            or x < minimum:
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}, got {x!r}")
-
-
-def _check_count(n: Any, name: str, minimum: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {n!r}")
 
 
 __all__ = ["Callback", "DivergenceGuard", "DivergenceWarning", "EarlyStopping",

@@ -111,6 +111,10 @@ WHAT_TO_OPEN = {
 }
 
 
+# Every file the demo can write: the pictures above, and the model and its history.
+OUTPUT_FILES = (*WHAT_TO_OPEN, "model.json", "history.json")
+
+
 class BadInput(Exception):
     """An input the demo cannot run with: reported in one line, exit code 2."""
 
@@ -356,7 +360,7 @@ def prepare_output_folder(folder: Path) -> list[Path]:
         what = "write to" if _is_dir(folder) else "create"
         raise BadInput(f"cannot {what} the output folder {folder}: "
                        f"{error.strerror or error}") from None
-    for name in (*WHAT_TO_OPEN, "model.json", "history.json"):
+    for name in OUTPUT_FILES:
         if (folder / name).is_dir():
             raise BadInput(f"{folder / name} is a folder: the demo writes a file there")
     return created
@@ -596,8 +600,7 @@ def _print_older_files(folder: Path, written: list[Path]) -> None:
     """Name the demo's files in the folder that this run did not write (left untouched),
     so nobody takes an older run's picture for this one's."""
     fresh = {path.name for path in written}
-    older = [name for name in (*WHAT_TO_OPEN, "model.json", "history.json")
-             if name not in fresh and (folder / name).exists()]
+    older = [name for name in OUTPUT_FILES if name not in fresh and (folder / name).exists()]
     if older:
         print(f"note: {', '.join(older)} in {folder} {'is' if len(older) == 1 else 'are'} "
               "from an earlier run (this run did not write them)")

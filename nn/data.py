@@ -17,6 +17,8 @@ import math
 import random
 from typing import Any, Sequence
 
+from .checks import check_count
+
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
                signed: bool = False) -> tuple[list[list[float]], list[int]]:
@@ -67,7 +69,7 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
 def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2,
                 seed: int = 0) -> tuple[list[list[float]], list[int]]:
     """``classes`` interleaved spiral arms (labels 0 .. classes-1)."""
-    _check_count(classes, "classes", minimum=2)
+    check_count(classes, "classes", minimum=2)
     rng = _rng(n_samples, noise, seed)
     X, y = [], []
     for i in range(n_samples):
@@ -83,7 +85,7 @@ def make_blobs(n_samples: int = 150, centers: int = 3, noise: float = 0.5, seed:
                ) -> tuple[list[list[float]], list[int]]:
     """Gaussian blobs (standard deviation ``noise``) around ``centers`` points spread
     on a circle of radius 3."""
-    _check_count(centers, "centers", minimum=2)
+    check_count(centers, "centers", minimum=2)
     rng = _rng(n_samples, noise, seed)
     X, y = [], []
     for i in range(n_samples):
@@ -138,15 +140,10 @@ DATASETS = {
 
 
 def _rng(n_samples: int, noise: float, seed: int) -> random.Random:
-    _check_count(n_samples, "n_samples", minimum=1)
+    check_count(n_samples, "n_samples", minimum=1)
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or noise < 0:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
     return random.Random(seed)
-
-
-def _check_count(n: Any, what: str, minimum: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{what} must be a whole number >= {minimum}, got {n!r}")
 
 
 def _signed(labels: list[int], signed: bool) -> list[int]:

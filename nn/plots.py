@@ -36,7 +36,8 @@ from autograd import Value
 from autograd.files import script_safe_json, write_atomically
 
 from .losses import LOSSES, argmax
-from .record import TrainingRecord, grid_predictor, plane_bounds, read_classes
+from .record import (TrainingRecord, evenly_spaced, grid_predictor, line_bounds, plane_bounds,
+                     read_classes)
 
 # One colour per class (orange and blue first, as in TensorFlow Playground); more
 # classes than colours reuse them.
@@ -109,10 +110,6 @@ def _upsample(fields: Any, axis: int, fine: int) -> Any:
 
 def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def _span(low: float, high: float, count: int) -> list[float]:
-    return [low + (high - low) * i / (count - 1) for i in range(count)]
 
 
 def _half_cell_bounds(grid_x: Sequence[float], grid_y: Sequence[float]
@@ -251,7 +248,8 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     """
     X, X_val, y_val = [list(p) for p in X], *_validation(validation)
     x_lo, x_hi, y_lo, y_hi = plane_bounds(X + X_val)
-    grid_x, grid_y = _span(x_lo, x_hi, resolution), _span(y_lo, y_hi, resolution)
+    grid_x = evenly_spaced(x_lo, x_hi, resolution)
+    grid_y = evenly_spaced(y_lo, y_hi, resolution)
     points = [[gx, gy] for gy in grid_y for gx in grid_x]
     outputs = grid_predictor(model, points)(points)
     predicted, confidence = read_classes(_loss_object(loss), outputs)
@@ -337,9 +335,7 @@ def plot_regression(model: Callable, X: Sequence[Sequence[float]], y: Sequence[f
         ('Fitted curve', 200)
     """
     X, X_val, y_val = [list(p) for p in X], *_validation(validation)
-    xs = [p[0] for p in X + X_val]
-    reach = 0.05 * (max(xs) - min(xs) or 1.0)
-    curve_x = _span(min(xs) - reach, max(xs) + reach, 200)
+    curve_x = evenly_spaced(*line_bounds(X + X_val), 200)
     points = [[x] for x in curve_x]
     outputs = grid_predictor(model, points)(points)
     curve_y = [o[0] if isinstance(o, list) else o for o in outputs]

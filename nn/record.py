@@ -36,6 +36,7 @@ import autograd
 from autograd import Value, no_grad
 
 from .callbacks import Callback
+from .checks import check_count
 from .losses import Loss
 
 if TYPE_CHECKING:
@@ -98,9 +99,7 @@ class TrainingRecorder(Callback):
     def __init__(self, every: int = 1, grid: int = 50, curve_points: int = 200) -> None:
         for name, value, minimum in (("every", every, 1), ("grid", grid, 2),
                                      ("curve_points", curve_points, 2)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"TrainingRecorder: {name} must be a whole number >= "
-                                 f"{minimum}, got {value!r}")
+            check_count(value, f"TrainingRecorder: {name}", minimum)
         self.every, self.grid, self.curve_points = every, grid, curve_points
         self.record: TrainingRecord | None = None
         self._points: list[list[float]] = []
@@ -114,12 +113,12 @@ class TrainingRecorder(Callback):
             initial_epoch=run.epoch, history=run.history)
         points = run.X + record.X_val
         if record.task == "classification":
-            record.grid_x = _span([p[0] for p in points], self.grid, MARGIN)
-            record.grid_y = _span([p[1] for p in points], self.grid, MARGIN)
+            x_low, x_high, y_low, y_high = plane_bounds(points)
+            record.grid_x = evenly_spaced(x_low, x_high, self.grid)
+            record.grid_y = evenly_spaced(y_low, y_high, self.grid)
             self._points = [[gx, gy] for gy in record.grid_y for gx in record.grid_x]
         elif record.task == "regression":
-            xs = [p[0] for p in points]
-            record.grid_x = _span(xs, self.curve_points, 0.05 * (max(xs) - min(xs) or 1.0))
+            record.grid_x = evenly_spaced(*line_bounds(points), self.curve_points)
             self._points = [[gx] for gx in record.grid_x]
         if self._points:
             self._predict = grid_predictor(run.model, self._points)
@@ -253,10 +252,13 @@ def read_classes(loss: Any, outputs: list[Any]) -> tuple[list[int], list[float]]
             [math.tanh(abs(s) * scale) if s == s else 0.0 for s in outputs])
 
 
-def _span(values: Sequence[float], count: int, margin: float) -> list[float]:
-    low, high = min(values) - margin, max(values) + margin
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise ValueError("TrainingRecorder: the data has points that are not finite numbers")
+def evenly_spaced(low: float, high: float, count: int) -> list[float]:
+    """``count`` numbers from ``low`` to ``high``, both included.
+
+    Example:
+        >>> evenly_spaced(0.0, 1.0, 3)
+        [0.0, 0.5, 1.0]
+    """
     return [low + (high - low) * i / (count - 1) for i in range(count)]
 
 
@@ -268,10 +270,27 @@ def plane_bounds(points: Sequence[Sequence[float]], margin: float = MARGIN
         >>> plane_bounds([[0.0, 1.0], [2.0, 3.0]])
         (-0.5, 2.5, 0.5, 3.5)
     """
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (*_reach(xs, margin), *_reach(ys, margin))
+
+
+def line_bounds(points: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """``(low, high)`` of the x axis drawn under 1-D ``points``: 5% wider on each side.
+
+    Example:
+        >>> line_bounds([[0.0], [2.0]])
+        (-0.1, 2.1)
+    """
     xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    return min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
+    return _reach(xs, 0.05 * (max(xs) - min(xs) or 1.0))
 
 
-__all__ = ["TrainingRecord", "TrainingRecorder", "grid_predictor", "plane_bounds",
-           "read_classes"]
+def _reach(values: Sequence[float], margin: float) -> tuple[float, float]:
+    low, high = min(values) - margin, max(values) + margin
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError("the data has points that are not finite numbers")
+    return low, high
+
+
+__all__ = ["TrainingRecord", "TrainingRecorder", "evenly_spaced", "grid_predictor",
+           "line_bounds", "plane_bounds", "read_classes"]

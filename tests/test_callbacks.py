@@ -6,7 +6,8 @@ import warnings
 import pytest
 
 from nn import (MLP, SGD, Adam, Callback, DivergenceGuard, DivergenceWarning, EarlyStopping,
-                LambdaCallback, LinearLR, TrainingDiverged, TrainingRecorder, evaluate, fit,
+                LambdaCallback, LinearLR, TrainingDiverged, TrainingRecorder, TrainingRun,
+                evaluate, fit,
                 load_checkpoint, save_checkpoint)
 from nn import data
 from nn.record import grid_predictor
@@ -129,6 +130,21 @@ def test_a_parameter_that_stops_being_finite_is_named():
                        r"layers\.0\.neurons\.1\.b became inf"):
         fit(model, X, y, epochs=5, progress=False, callbacks=[Poison(), DivergenceGuard()],
             optimizer=SGD(model.parameters(), lr=0.1))
+
+
+def test_huge_but_finite_parameters_are_not_taken_for_divergence():
+    X, y = data.make_moons(10, seed=1, signed=True)
+    model = MLP(2, [4, 1], seed=0)
+    guard = DivergenceGuard()
+    run = TrainingRun(model=model, optimizer=SGD(model.parameters(), lr=0.1), loss=None,
+                      X=X, y=y, validation=None, history=None, epochs=1, epoch=1, step=1)
+    for p in model.parameters()[:2]:
+        p.data = 1e308  # their sum overflows, yet each is a number
+    guard.on_batch_end(run, 1, 0.5)  # no error
+    model.parameters()[3].data = math.nan
+    with pytest.raises(TrainingDiverged, match=r"parameter layers\.0\.neurons\.1\.w\.0 became "
+                                               r"nan"):
+        guard.on_batch_end(run, 1, 0.5)
 
 
 def test_an_exploding_but_finite_loss_warns_once_or_raises_when_asked():
