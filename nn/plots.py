@@ -230,9 +230,12 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
                            path: str | Path | None = None, resolution: int = 80,
                            title: str | None = None, *,
                            validation: tuple[Sequence, Sequence] | None = None,
-                           loss: Any = None) -> Any:
+                           loss: Any = None, ax: Any = None) -> Any:
     """Shade the plane by the model's predicted class (stronger colour: more confident),
     with the training points (filled) and validation points (hollow) on top.
+
+    Draws a figure of its own, or into ``ax`` (a matplotlib Axes), so that several
+    boundaries can stand side by side; either way it returns the figure.
 
     A single output is a score, its sign the class; several outputs are logits, the
     largest the class. ``loss`` (a name such as ``"binary_cross_entropy"``, or a Loss)
@@ -261,8 +264,11 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     image = _shading(codes, resolution, resolution, len(labels), fine=4)
     plt = _pyplot()
     # As tall as the plane needs (equal units on both axes), plus title and legend.
-    aspect = min(max((y_hi - y_lo) / (x_hi - x_lo), 0.5), 1.4)
-    figure, axis = plt.subplots(figsize=(6.4, 2.0 + 5.0 * aspect))
+    if ax is None:
+        aspect = min(max((y_hi - y_lo) / (x_hi - x_lo), 0.5), 1.4)
+        figure, axis = plt.subplots(figsize=(6.4, 2.0 + 5.0 * aspect))
+    else:
+        figure, axis = ax.figure, ax
     axis.imshow(image, origin="lower", extent=_half_cell_bounds(grid_x, grid_y),
                 interpolation="bilinear", aspect="equal")
     index = {label: k for k, label in enumerate(labels)}
@@ -375,7 +381,8 @@ def predicted_class(output: Any) -> int:
 def _fit_title(figure: Any, target: Any, text: str, size: float = 13.0) -> None:
     """Set a title that fits the figure's width: wrapped onto up to three lines, and
     smaller if it needs more (a long title is never cut off at the edges)."""
-    width_points = figure.get_figwidth() * 72 * 0.92
+    share = 0.92 if target is figure else min(0.92, target.get_position().width * 1.15)
+    width_points = figure.get_figwidth() * 72 * share
     for fontsize in (size, size * 0.85, size * 0.72, size * 0.62):
         # An average character of a sans-serif font is about 0.55 of its size wide.
         lines = textwrap.wrap(text, max(10, int(width_points / (0.55 * fontsize))))

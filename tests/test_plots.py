@@ -335,3 +335,18 @@ def test_gif_of_a_regression_and_bad_max_frames(tmp_path):
     assert (numpy.abs(plane - blue).sum(axis=2) < 60).sum() > 300
     with pytest.raises(ValueError, match="max_frames"):
         save_training_gif(history.record, tmp_path / "x.gif", max_frames=1)
+
+
+def test_boundaries_side_by_side_draw_into_the_axes_given(moons):
+    model, X, y, X_val, y_val, _ = moons
+    figure, (left, right) = pyplot.subplots(1, 2, figsize=(12, 5))
+    returned = plot_decision_boundary(model, X, y, resolution=20, title="left one", ax=left)
+    plot_decision_boundary(model, X, y, validation=(X_val, y_val), resolution=20,
+                           title="a much longer title for the right-hand boundary " * 2,
+                           ax=right)
+    assert returned is figure and len(figure.axes) == 2      # no figure of its own
+    assert left.get_title() == "left one" and left.images and right.images
+    assert texts(left.get_legend())[0] == "class -1"
+    # the long title is wrapped to the panel's width, not the figure's
+    assert len(right.get_title().splitlines()) >= 2
+    close(figure)

@@ -601,3 +601,12 @@ def test_grouped_by_neuron_a_neurons_parameters_are_one_table_in_formula_order()
         assert re.findall(r"<b>([\w.]+)</b>", table) == ["w.0", "w.1", "w.2"][:len(
             re.findall(r"<b>w", table))] + ["b"]
     assert len(re.findall(r"_params:v\d+:e -> v\d+_op", source)) == 3 * 3 + 4
+
+
+def test_inline_drawing_prints_no_graphviz_font_warning(capfd):
+    # The legend's ∂ makes Graphviz warn about font metrics on stderr; Jupyter shows
+    # that under every drawing, so the inline display must render quietly.
+    x = Value(2.0, label="x")
+    bundle = draw_dot(x * x)._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert capfd.readouterr().err == ""

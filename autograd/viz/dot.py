@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import graphviz
 
@@ -93,10 +93,26 @@ def draw_dot(
     return dot
 
 
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders quietly.
+
+    Graphviz warns on stderr about font metrics whenever a label holds a character
+    outside ASCII (the legend's ∂); in Jupyter that warning would show under every
+    drawing in red. It is not the user's concern, so ``pipe`` (which Jupyter's inline
+    display calls) and ``render`` default to ``quiet=True``.
+    """
+
+    def pipe(self, *args: Any, quiet: bool = True, **kwargs: Any) -> Any:
+        return super().pipe(*args, quiet=quiet, **kwargs)
+
+    def render(self, *args: Any, quiet: bool = True, **kwargs: Any) -> Any:
+        return super().render(*args, quiet=quiet, **kwargs)
+
+
 def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digraph:
     """The Digraph of a visible graph: values, ops, edges, clusters and the legend."""
     options = graph.options
-    dot = graphviz.Digraph(graph_attr={"rankdir": options.rankdir, "fontname": FONT,
+    dot = Drawing(graph_attr={"rankdir": options.rankdir, "fontname": FONT,
                                        "nodesep": "0.15", "ranksep": "0.45"},
                            node_attr={"fontname": FONT, "fontsize": "14"},
                            edge_attr={"color": "#444444", "arrowsize": "0.8"})
