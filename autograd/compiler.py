@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 
 from .codegen import PRODUCT, Expr, Names, written
 from .engine import TraceError, Value, _domain_error, topological_order, tracing
-from .primitives import Primitive
+from .primitives import Primitive, masked
 
 __all__ = ["BatchFloatingPointError", "CompiledFunction", "TraceError", "compile"]
 
@@ -56,8 +56,10 @@ _FORWARD = "    s{out} = {function}({args})"
 _FORWARD_WRITTEN = "    s{out} = {expression}"
 _LOCAL = "    l{out} = {function}(s{out}, {args})"
 _SEED = "    g{out} = 1.0"
-_FIRST_PUSH = "    g{parent} = {local} * g{node}"
-_PUSH = "    g{parent} = g{parent} + {local} * g{node}"
+_FIRST_PUSH = "    g{parent} = {contribution}"
+_PUSH = "    g{parent} = g{parent} + {contribution}"
+_PRODUCT = "{local} * g{node}"  # the chain rule for one edge
+_MASKED = "{mask}({local}, g{node})"  # the same for relu: see primitives.masked
 _RETURN = "    return ({outputs},), ({gradients})"
 
 
@@ -146,7 +148,7 @@ class CompiledFunction:
         for start in range(0, size, chunk_size):
             count = min(chunk_size, size - start)
             chunk = [v if type(v) is float else v[start:start + count] for v in values]
-            chunk_outputs, gradients = self._run_arrays(chunk)
+            chunk_outputs, gradients = self._run_arrays(chunk, start)
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
                 if not shared[k]:  # one gradient per example
@@ -161,16 +163,36 @@ class CompiledFunction:
             else np.concatenate(per_example[k]) for k in range(len(self.wrt)))
         return (merged[0] if self._single else merged), reduced
 
-    def _run_arrays(self, values: list[Any]) -> tuple[Any, Any]:
+    def _run_arrays(self, values: list[Any], first: int = 0) -> tuple[Any, Any]:
         import numpy as np
 
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
                 return self._program(values, self._trace.constants)
-            except FloatingPointError as error:
-                raise BatchFloatingPointError(
-                    f"batch: a floating-point error in the replay ({error}); "
-                    "call the program on single examples to find which op") from error
+            except FloatingPointError:
+                pass
+        # NumPy met an overflow, a division by zero or an invalid operation somewhere in
+        # the batch. Plain floats decide some of these differently (math.exp raises on
+        # overflow, inf - inf quietly gives nan), so the chunk is replayed one example
+        # at a time: each example gets exactly the numbers, or the error, that the
+        # program (and the eager engine) gives it alone.
+        return self._run_one_by_one(values, first)
+
+    def _run_one_by_one(self, values: list[Any], first: int) -> tuple[Any, Any]:
+        import numpy as np
+
+        count = max(len(v) for v in values if type(v) is not float)
+        outputs, gradients = [], []
+        for row in range(count):
+            example = [v if type(v) is float else float(v[row]) for v in values]
+            try:
+                out, slopes = self(*example)
+            except (ValueError, ArithmeticError) as error:
+                raise BatchFloatingPointError(f"batch: example {first + row}: {error}") from error
+            outputs.append(out if not self._single else (out,))
+            gradients.append(slopes)
+        return (tuple(np.array(column) for column in zip(*outputs)),
+                tuple(np.array(column) for column in zip(*gradients)))
 
     def _check_inputs(self, inputs: Sequence[Any], arrays: bool = False) -> list[Any]:
         if len(inputs) != self.n_inputs:
@@ -325,7 +347,7 @@ def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, 
     local_texts: dict[int, list[str]] = {}
     for step in trace.steps:
         lines += _forward_lines(step, names, needs_gradient, local_texts)
-    backward, has_gradient = _backward_lines(trace, needs_gradient, local_texts)
+    backward, has_gradient = _backward_lines(trace, needs_gradient, local_texts, names)
     lines += backward
     gradients = [f"g{i}" if i in has_gradient else "0.0" for i in wrt]
     lines.append(_RETURN.format(outputs=", ".join(f"s{o}" for o in trace.outputs),
@@ -374,8 +396,8 @@ def _slots_needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
     return needed
 
 
-def _backward_lines(trace: _Trace, needs_gradient: set[int],
-                    local_texts: dict[int, list[str]]) -> tuple[list[str], set[int]]:
+def _backward_lines(trace: _Trace, needs_gradient: set[int], local_texts: dict[int, list[str]],
+                    names: Names) -> tuple[list[str], set[int]]:
     output = trace.outputs[0]
     if output not in needs_gradient:
         return [], set()
@@ -388,7 +410,12 @@ def _backward_lines(trace: _Trace, needs_gradient: set[int],
             if parent not in needs_gradient:
                 continue
             template = _PUSH if parent in has_gradient else _FIRST_PUSH
-            lines.append(template.format(parent=parent, node=step.out,
-                                         local=local_texts[step.out][index]))
+            local = local_texts[step.out][index]
+            if step.primitive.masks_gradient:
+                contribution = _MASKED.format(mask=names.function(masked, "M"), local=local,
+                                              node=step.out)
+            else:
+                contribution = _PRODUCT.format(local=local, node=step.out)
+            lines.append(template.format(parent=parent, contribution=contribution))
             has_gradient.add(parent)
     return lines, has_gradient

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import operator
 import threading
@@ -35,7 +36,12 @@ _is_recording = _recording.get
 
 _ONE_ONE = (1.0, 1.0)  # the local derivatives of x + y, shared by every add node
 _ONE_MINUS_ONE = (1.0, -1.0)
-_SLOPE_ONE, _SLOPE_ZERO = (1.0,), (0.0,)  # relu's local derivative, shared
+_SLOPE_ONE = (1.0,)  # relu's local derivative where it is on, shared
+# Where relu is off it passes *nothing* back: not 0 * upstream, which would be NaN for an
+# infinite upstream gradient, but no contribution at all (PyTorch's threshold backward;
+# the table marks relu ``masks_gradient``). An off relu stores no local derivative, so
+# the backward loops, which zip parents with local derivatives, skip its edge for free.
+_MASKED = ()
 
 
 class Value:
@@ -102,6 +108,8 @@ class Value:
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent, recorded by the forward pass."""
+        if len(self._local) != len(self._prev):  # an off relu: its slope is 0
+            return (0.0,) * len(self._prev)
         return self._local
 
     @property
@@ -215,11 +223,12 @@ class Value:
 
         Written out by hand like + and *: every hidden neuron of an MLP ends in it.
         """
-        positive = self.data > 0
-        out = self.data if positive else 0.0
+        x = self.data
+        positive = x > 0
+        out = x if positive or x != x else 0.0  # x != x: NaN passes through, as in PyTorch
         if not _is_recording():
             return _leaf(out)
-        return _node(out, (self,), _SLOPE_ONE if positive else _SLOPE_ZERO, P.RELU)
+        return _node(out, (self,), _SLOPE_ONE if positive else _MASKED, P.RELU)
 
     def abs(self) -> "Value":
         """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""
@@ -345,26 +354,40 @@ def apply(prim: Primitive, *args: Value) -> Value:
     if prim.arity is not None and len(args) != prim.arity:
         raise TypeError(f"{prim.name} takes {prim.arity} argument(s), got {len(args)}")
     datas = [a.data for a in args]
-    recording = _is_recording()
     try:
         out = prim.forward(*datas)
-        local = prim.derivative(out, *datas) if recording else ()
+    except OverflowError as error:
+        if not _building_derivatives.get():
+            raise _domain_error(prim, datas, error) from error
+        out = P.overflowed(prim, *datas)
     except (ValueError, ArithmeticError) as error:
         raise _domain_error(prim, datas, error) from error
-    if not recording:
+    if not _is_recording():
         return _leaf(out)
+    try:
+        local = prim.derivative(out, *datas)
+    except (ValueError, ArithmeticError) as error:
+        raise _domain_error(prim, datas, error, of_derivative=True) from error
+    if prim.masks_gradient and not local[0]:
+        local = _MASKED
     return _node(out, args, local, prim)
 
 
-def _domain_error(prim: Primitive, datas: Sequence[float], error: Exception) -> Exception:
+def _domain_error(prim: Primitive, datas: Sequence[float], error: Exception,
+                  of_derivative: bool = False) -> Exception:
+    """The error to raise when an op fails: which op, at which inputs, and whether its
+    value or its derivative (the slope the backward pass needs) failed."""
     shown = ", ".join(repr(d) for d in datas[:6]) + (", ..." if len(datas) > 6 else "")
     if prim.constant is not None:
         shown += f", k={prim.constant:g}"
     call = f"{prim.name}({shown})"
+    what = "its derivative" if of_derivative else "the result"
     if isinstance(error, ZeroDivisionError):
-        return ZeroDivisionError(f"{call}: division by zero")
+        return ZeroDivisionError(f"{call}: division by zero in {what}")
     if isinstance(error, OverflowError):
-        return OverflowError(f"{call}: the result is too large for a float")
+        return OverflowError(f"{call}: {what} is too large for a float")
+    if of_derivative:
+        return ValueError(f"{call}: its derivative is undefined here: {error}")
     return ValueError(f"{call}: outside its domain ({prim.requires}): {error}")
 
 
@@ -502,15 +525,28 @@ def _backpropagate_graph(order: list[Value]) -> None:
 
 def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
     """The local derivatives of ``node`` as Values (graphs), from the table's rule."""
-    return node._prim.derivative(node, *node._prev)  # type: ignore[union-attr]
+    if node._prim.masks_gradient:  # type: ignore[union-attr]
+        return node._local  # a constant 1, or nothing passed back (see _MASKED)
+    token = _building_derivatives.set(True)
+    try:
+        return node._prim.derivative(node, *node._prev)  # type: ignore[union-attr]
+    finally:
+        _building_derivatives.reset(token)
+
+
+# While a derivative is built as a graph, a node whose value overflows holds ±inf, as
+# the same slope computed as a number does (primitives._power_or_infinity): a slope
+# that overflows is infinite, not an error, on every path.
+_building_derivatives: ContextVar[bool] = ContextVar("autograd_derivatives", default=False)
 
 
 def _chain(local: Any, grad: Any) -> Any:
-    """local * grad, skipping the multiplications by 1 and 0 that would clutter graphs."""
+    """local * grad, skipping the multiplications by 1 and 0 that would clutter graphs
+    (but not 0 times an infinite or NaN gradient, which is NaN on every other path)."""
     if type(local) is float:
         if local == 1.0:
             return grad
-        if local == 0.0 and type(grad) is Value:
+        if local == 0.0 and type(grad) is Value and math.isfinite(grad.data):
             return 0.0
     return local * grad
 
@@ -586,6 +622,8 @@ def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
             upstream = gradients[node]
             for parent, local in zip(node._prev, node._local):
                 gradients[parent] = gradients.get(parent, 0.0) + local * upstream
+            if not node._local:  # an off relu: its input is reached, with nothing added
+                gradients.setdefault(node._prev[0], 0.0)
             if after_node is not None:
                 after_node(node)
 
@@ -597,6 +635,8 @@ def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> Non
             for parent, local in zip(node._prev, symbolic_local_derivatives(node)):
                 gradients[parent] = _accumulate(gradients.get(parent, 0.0),
                                                 _chain(local, upstream))
+            if not node._local:  # an off relu: its input is reached, with nothing added
+                gradients.setdefault(node._prev[0], 0.0)
 
 
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:

@@ -70,6 +70,10 @@ class Primitive:
     # Why a slope of 0 happens, when the op has a reason a learner should hear.
     zero_slope_note: str = ""
     constant: float | None = None  # set on ops bound to a number, like x ** 3
+    # The slope is 1 or 0, and where it is 0 the op passes *no* gradient back, even an
+    # infinite or NaN one (relu, like PyTorch's threshold backward). For every other op
+    # a zero slope times an infinite upstream gradient is NaN, as IEEE arithmetic says.
+    masks_gradient: bool = False
 
     def bind(self, constant: float) -> "Primitive":
         """Return this op with its constant argument fixed (``x ** k`` for a number k)."""
@@ -219,7 +223,7 @@ def softplus(x: Any) -> Any:
 
 def relu(x: Any) -> Any:
     if type(x) is float or _is_number(x):
-        return x if x > 0 else 0.0
+        return x if x > 0 or x != x else 0.0  # NaN passes through (np.maximum agrees)
     if _is_value(x):
         return x.relu()
     return _numpy().maximum(x, 0.0)
@@ -248,8 +252,25 @@ def sign(x: Any) -> Any:
         return x.at_run_time(sign)
     x = number(x)
     if _is_number(x):
-        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
     return _numpy().sign(x) * 1.0
+
+
+def masked(slope: Any, upstream: Any) -> Any:
+    """The chain rule's product for an op that ``masks_gradient`` (relu): the upstream
+    gradient where the slope is 1, exactly 0 where it is 0, even for an infinite or NaN
+    upstream gradient (where ``slope * upstream`` would be NaN)."""
+    if _is_array(slope) or _is_array(upstream):
+        return _numpy().where(slope != 0, upstream, 0.0)
+    return upstream if slope else 0.0
+
+
+def contribution(primitive: "Primitive", slope: Any, upstream: Any) -> Any:
+    """What one edge adds to its parent's gradient: ``slope * upstream``, the chain
+    rule, or :func:`masked` for an op that masks the gradient."""
+    if primitive.masks_gradient:
+        return masked(slope, upstream)
+    return slope * upstream
 
 
 def _any(condition: Any) -> bool:
@@ -267,9 +288,14 @@ def _is_array(x: Any) -> bool:
 
 def _total(*xs: Any) -> Any:
     if all(map(_is_number, xs)):
-        return math.fsum(xs)  # exactly rounded: the sum does not depend on the order
-    if any(map(_is_array, xs)):
-        return sum(xs)
+        try:
+            return math.fsum(xs)  # exactly rounded: the sum does not depend on the order
+        except (OverflowError, ValueError):  # fsum refuses inf - inf and partial overflows;
+            return sum(xs)  # plain addition gives what IEEE (and ``+``) gives: inf or nan
+    if any(map(_is_array, xs)):  # a batch: the same exactly rounded sum, per example
+        np = _numpy()
+        columns = zip(*(x.tolist() for x in np.broadcast_arrays(*xs)))
+        return np.array([_total(*column) for column in columns])
     raise TypeError("sum: expects numbers or arrays")
 
 
@@ -279,6 +305,8 @@ def _logsumexp(*xs: Any) -> Any:
         raise ValueError("needs at least one argument")
     if all(map(_is_number, xs)):
         top = max(xs)
+        if top != top or any(x != x for x in xs):
+            return math.nan  # NaN anywhere gives NaN, whatever its place (max would not)
         if math.isinf(top):
             return top
         return top + math.log(math.fsum(math.exp(x - top) for x in xs))
@@ -290,10 +318,13 @@ def _logsumexp(*xs: Any) -> Any:
 
 
 def _sqrt_slope(out: Any, x: Any) -> tuple[Any]:
-    # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit.
+    # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit (and as
+    # PyTorch says); NaN stays NaN.
     if _is_number(out) or _is_value(out):
-        return (0.5 / out,) if number(out) > 0 else (INF,)
-    return (0.5 / out,)
+        return (0.5 / out,) if number(out) != 0 else (INF,)
+    np = _numpy()
+    with np.errstate(divide="ignore"):  # the zeros' 0.5 / 0 is replaced by inf
+        return (np.where(out == 0, INF, 0.5 / out),)
 
 
 def _power(x: Any, *, k: float) -> Any:
@@ -302,12 +333,32 @@ def _power(x: Any, *, k: float) -> Any:
     return x**k
 
 
+def _power_or_infinity(x: Any, e: Any) -> Any:
+    """x ** e, but ±inf where Python's ``**`` on floats would raise OverflowError: a
+    slope that overflows is infinite (as in PyTorch), not an error at forward time."""
+    if not (_is_number(x) and _is_number(e)):
+        return x ** e
+    try:
+        return x ** e
+    except OverflowError:
+        negative = x < 0 and float(e).is_integer() and int(e) % 2 == 1
+        return -INF if negative else INF
+
+
+def overflowed(primitive: "Primitive", *xs: float) -> float:
+    """The infinity an op's value overflowed to: x ** k keeps the sign of the power,
+    exp and a power of a positive base are +inf."""
+    if primitive.constant is not None:  # x ** k
+        return _power_or_infinity(xs[0], primitive.constant)
+    return INF
+
+
 def _power_slope(out: Any, x: Any, *, k: float) -> tuple[Any]:
     if k == 0:
         return (0.0,)
     if k < 1 and _is_number(number(x)) and number(x) == 0:
         return (math.copysign(INF, k),)  # the slope of x^k at 0 for 0 < k < 1
-    return (k * x ** (k - 1),)
+    return (k * _power_or_infinity(x, k - 1),)
 
 
 def _general_power(x: Any, y: Any) -> Any:
@@ -354,7 +405,7 @@ NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,),
                 slope_text=("-1",))
 POW = Primitive(  # x ** y where the exponent y is a Value too
     "pow", "**", 2, _general_power,
-    lambda out, x, y: (y * x ** (y - 1.0), out * log(x)),
+    lambda out, x, y: (y * _power_or_infinity(x, y - 1.0), out * log(x)),
     (_POSITIVE, Interval(-3.0, 3.0)),
     requires="a positive base",
     slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"),
@@ -381,7 +432,7 @@ SOFTPLUS = Primitive("softplus", "softplus", 1, softplus,
                      lambda out, x: (sigmoid(x),), (_ANY,), slope_text=("sigmoid({x})",))
 RELU = Primitive("relu", "ReLU", 1, relu,
                  lambda out, x: (step(x),), (Interval(avoid=(0.0,)),),
-                 slope_text=("1 if {x} > 0 else 0",),
+                 slope_text=("1 if {x} > 0 else 0",), masks_gradient=True,
                  zero_slope_note="ReLU is off: its input is not positive, so no gradient "
                                  "flows back through it")
 ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),),

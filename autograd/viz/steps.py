@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..engine import Value, _gradients_as_floats, topological_order
+from ..primitives import contribution
 from .graph import VisibleGraph, format_number, natural_key
 
 CHAIN_RULE = "input.grad += local derivative × upstream gradient"
@@ -194,10 +195,11 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
                 focus=_focus(graph, node))
     terms: dict[Value, list[str]] = {}
     for parent, slope in zip(node.parents, node.local_derivatives):
-        terms.setdefault(parent, []).append(_operand(format_number(slope * upstream, spec)))
+        product = contribution(node.primitive, slope, upstream)
+        terms.setdefault(parent, []).append(_operand(format_number(product, spec)))
     for position in graph.argument_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
-        contribution = node.local_derivatives[position] * upstream
-        _describe_edge(graph, step, node, position, upstream, contribution)
+        product = contribution(node.primitive, node.local_derivatives[position], upstream)
+        _describe_edge(graph, step, node, position, upstream, product)
     for parent, added in terms.items():
         before = shown_so_far.get(parent)
         total = gradients[parent]

@@ -1,0 +1,181 @@
+"""One numeric policy on every path: eager backward(), grad(), grad(create_graph=True),
+the compiled replay and its batch replay give the same numbers, or all refuse.
+
+The policy (README, "Numbers that are not numbers"): NaN propagates through every op;
+relu passes no gradient where it is off, even an infinite one; every other op follows
+IEEE arithmetic as PyTorch does (0 x inf = nan).
+"""
+
+import math
+
+import numpy
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import PRIMITIVES, Value, apply, compile, grad, logsumexp, sum_values
+from autograd.testing.strategies import CONSTANT_EXPONENTS, expressions
+
+NAN, INF = math.nan, math.inf
+HOSTILE = [NAN, INF, -INF, 0.0, -0.0, 1e308, -1e308, 1e-308, 2.0, -3.0]
+
+
+def same(a, b, rel=1e-12):
+    """Equal numbers, NaN equal to NaN, infinities of the same sign."""
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= rel * max(abs(a), abs(b)) or abs(a - b) < 1e-300
+
+
+def unary_and_binary_ops():
+    ops = [op for op in PRIMITIVES.values() if op.arity is not None and op.name != "pow_const"]
+    return ops + [PRIMITIVES["pow_const"].bind(k) for k in CONSTANT_EXPONENTS]
+
+
+def one_argument_list(op):
+    return [2.0] * (op.arity if op.arity is not None else 3)
+
+
+@pytest.mark.parametrize("op", unary_and_binary_ops() + [PRIMITIVES[n] for n in
+                                                         ("sum", "weighted_sum", "logsumexp")],
+                         ids=lambda op: op.label())
+def test_nan_in_any_argument_gives_nan_out_on_every_path(op):
+    arguments = one_argument_list(op)
+    for position in range(len(arguments)):
+        given_ = list(arguments)
+        given_[position] = NAN
+        eager = apply(op, *[Value(a) for a in given_]).data
+        program = compile(lambda *xs: apply(op, *xs), arguments)
+        replayed, _ = program(*given_)
+        batched, _ = program.batch(*[numpy.array([a]) for a in given_])
+        assert math.isnan(eager) and math.isnan(replayed) and math.isnan(batched[0]), \
+            (op, position, eager, replayed, batched)
+
+
+def test_relu_and_abs_pass_nan_through_like_pytorch():
+    assert math.isnan(Value(NAN).relu().data)
+    assert math.isnan(abs(Value(NAN)).data)
+    x = Value(NAN)
+    abs(x).backward()
+    assert math.isnan(x.grad)          # sign(nan) is nan, as torch.sign says
+    x = Value(NAN)
+    x.relu().backward()
+    assert x.grad == 0.0               # torch: threshold_backward(grad, nan, 0) is 0
+
+
+def paths(expression, inputs):
+    """The value and gradients of ``expression`` at ``inputs`` by each path, or the
+    exception the path raised."""
+    def eager_backward():
+        xs = [Value(v) for v in inputs]
+        y = expression(*xs)
+        y.backward()
+        return (y.data, *[x.grad for x in xs])
+
+    def returned(create_graph):
+        def run():
+            xs = [Value(v) for v in inputs]
+            y = expression(*xs)
+            gradients = grad(y, xs, create_graph=create_graph, allow_unused=True)
+            return (y.data, *[getattr(g, "data", g) for g in gradients])
+        return run
+
+    program = compile(expression, expression.inputs)
+
+    def replay():
+        out, gradients = program(*inputs)
+        return (out, *gradients)
+
+    def batch():
+        with numpy.errstate(all="ignore"):
+            out, gradients = program.batch(*[numpy.array([v]) for v in inputs])
+        return (out[0], *[g[0] for g in gradients])
+
+    results = {}
+    for name, run in (("backward", eager_backward), ("grad", returned(False)),
+                      ("grad(create_graph)", returned(True)), ("compiled", replay),
+                      ("batch", batch)):
+        try:
+            results[name] = run()
+        except (ValueError, ArithmeticError) as error:
+            results[name] = error
+    return results
+
+
+@settings(max_examples=500, deadline=None)
+@given(expressions(max_inputs=2, max_steps=6), st.data())
+def test_every_path_gives_one_answer_at_extreme_and_non_finite_inputs(expression, data):
+    inputs = [data.draw(st.sampled_from(HOSTILE)) for _ in expression.inputs]
+    results = paths(every_step_used(expression), inputs)
+    errors = {name for name, r in results.items() if isinstance(r, Exception)}
+    if errors:
+        assert errors == set(results), (expression, inputs, results)
+        return
+    reference = results["backward"]
+    for name, numbers in results.items():
+        assert all(same(a, b) for a, b in zip(reference, numbers)), \
+            (name, expression, inputs, results)
+
+
+def test_relu_off_passes_no_gradient_even_an_infinite_one_on_every_path():
+    # d sqrt(relu(x)) / dx at x < 0: sqrt's slope at 0 is inf, relu's is 0. PyTorch: 0.
+    def f(x):
+        return x.relu().sqrt()
+    results = paths(_as_expression(f, 1.0), [-2.0])
+    for name, (value, slope) in results.items():
+        assert (value, slope) == (0.0, 0.0), name
+
+
+def test_other_ops_follow_ieee_zero_times_infinity_is_nan():
+    # d sqrt(x * 0) / dx: sqrt's slope at 0 is inf, the product's slope is 0: nan,
+    # as PyTorch gives.
+    results = paths(_as_expression(lambda x: (x * 0.0).sqrt(), 1.0), [2.0])
+    for name, (value, slope) in results.items():
+        assert value == 0.0 and math.isnan(slope), name
+
+
+def every_step_used(expression):
+    """The expression with every step's result added into the output: a compiled
+    program keeps only the ops its output depends on, while eager code runs them all."""
+    def f(*xs):
+        slots = list(xs)
+        for op, where in expression.steps:
+            slots.append(apply(op, *(slots[i] for i in where)))
+        return sum_values(slots[len(xs):])
+    return _as_expression(f, *expression.inputs)
+
+
+def _as_expression(f, *at):
+    class Single:
+        inputs = at
+
+        def __call__(self, *xs):
+            return f(*xs)
+
+        def __repr__(self):
+            return f"<{f.__qualname__} at {at}>"
+    return Single()
+
+
+def test_logsumexp_with_nan_is_nan_whatever_the_order():
+    for order in ([INF, NAN], [NAN, INF], [1.0, NAN, -INF], [NAN]):
+        assert math.isnan(logsumexp(order).data), order
+
+
+def test_a_slope_that_overflows_is_infinite_on_every_path_and_a_value_that_does_raises():
+    # 1e-308 ** -1 = 1e308 is a float; its slope -1 / x^2 is -inf (PyTorch: -inf too).
+    results = paths(_as_expression(lambda x: x ** -1, 1.0), [1e-308])
+    for name, (value, slope) in results.items():
+        assert (value, slope) == (1e308, -INF), name
+    # The second derivative 2 / x^3 overflows too, inside a derivative graph: +inf.
+    x = Value(1e-308)
+    (first,) = grad(x ** -1, x, create_graph=True)
+    (second,) = grad(first, x)
+    assert (first.data, second) == (-INF, INF)
+    with pytest.raises(OverflowError, match=r"exp\(1000.0\): the result is too large"):
+        Value(1000.0).exp()
+    with pytest.raises(OverflowError, match=r"pow_const\(1e-200, k=-2\): the result is too large"):
+        Value(1e-200) ** -2
