@@ -120,6 +120,13 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def _gradients(self) -> list[float]:
+        """Each parameter's gradient as a number. After ``backward(create_graph=True)`` a
+        gradient is a Value (a graph, for higher derivatives); a step uses its number,
+        as PyTorch's optimisers step with the gradient tensor's values."""
+        return [g if type(g) is float else float(getattr(g, "data", g))
+                for g in (p.grad for p in self.params)]
+
     def state_dict(self) -> dict[str, Any]:
         """The state and hyper-parameters as plain data, in PyTorch's layout:
         ``{"state": {index: {...}}, "param_groups": [{"lr": ..., ..., "params": [...]}]}``.
@@ -259,8 +266,8 @@ class SGD(Optimizer):
         # Read the settings once: attribute look-ups in the loop cost as much as the maths.
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
-        for p in self.params:
-            g = p.grad + weight_decay * p.data
+        for p, grad in zip(self.params, self._gradients()):
+            g = grad + weight_decay * p.data
             if momentum:
                 state = self.state.setdefault(p, {})
                 if "momentum_buffer" in state:
@@ -310,7 +317,7 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
         corrections: dict[int, tuple[float, float]] = {}  # by step count: usually one entry
-        for p in self.params:
+        for p, grad in zip(self.params, self._gradients()):
             state = self.state.get(p)
             if state is None:  # the moments start at zero, as in the paper
                 state = self.state[p] = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
@@ -318,7 +325,7 @@ class Adam(Optimizer):
             if t not in corrections:
                 corrections[t] = (1.0 - b1**t, 1.0 - b2**t)
             correction1, correction2 = corrections[t]
-            g = p.grad + weight_decay * p.data
+            g = grad + weight_decay * p.data
             m = state["exp_avg"] = b1 * state["exp_avg"] + (1.0 - b1) * g
             v = state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1.0 - b2) * g * g
             m_hat = m / correction1

@@ -677,3 +677,20 @@ def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
                                          r"but the model given is .*'activation': 'tanh'"):
         load_checkpoint(tmp_path / "c.json", other, SGD(other.parameters(), lr=0.1))
     assert other.state_dict() == before
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=0.1)], ids=["SGD", "Adam"])
+def test_optimisers_step_with_numbers_after_a_double_backward(make):
+    # backward(create_graph=True) leaves Values in .grad; the step must use their numbers
+    # and leave plain floats in .data, exactly as after a plain backward().
+    def trained(create_graph):
+        w = Value(1.5)
+        optimiser = make([w])
+        for _ in range(3):
+            optimiser.zero_grad()
+            (w * w * w).backward(create_graph=create_graph)
+            optimiser.step()
+        return w
+    graph, plain = trained(True), trained(False)
+    assert type(graph.data) is float and graph.data == plain.data
