@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from autograd import Value, weighted_sum
+from autograd.files import write_atomically
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
@@ -35,6 +36,9 @@ ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
 INITS = ("uniform", "xavier", "he")
 
 STATE_FORMAT = "backproplab.state/1"
+# The largest model a file may ask ``MLP.from_file`` to build: far beyond what a scalar
+# engine trains, and small enough that a hostile file cannot exhaust memory first.
+MAX_FILE_PARAMETERS = 1_000_000
 
 
 class Module:
@@ -76,14 +80,30 @@ class Module:
             p.data = float(state[name])
 
     def save(self, path: str | Path) -> None:
-        """Write the model (its configuration and parameters) to a JSON file."""
+        """Write the model (its configuration and parameters) to a JSON file.
+
+        Atomically: the file is written next to the target, synced, then put in its
+        place, so after a crash, a full disk or a kill the previous file is still whole.
+        """
         document = {"format": STATE_FORMAT, "model": type(self).__name__,
                     "config": self.config(), "state": self.state_dict()}
-        Path(path).write_text(json.dumps(document, indent=1))
+        write_atomically(path, json.dumps(document, indent=1))
 
     def load(self, path: str | Path) -> None:
-        """Load parameters saved by ``save()`` into this model (same architecture)."""
-        self.load_state_dict(read_state_file(path)["state"])
+        """Load parameters saved by ``save()`` into this model.
+
+        The file's configuration must match this model's (the seed aside): weights
+        trained with relu are not loaded into a tanh model. Nothing changes on error.
+        """
+        document = read_state_file(path)
+        saved, own = _field(document, "config", dict, path), self.config()
+        differences = [f"{key}={saved.get(key)!r} in the file, {own.get(key)!r} here"
+                       for key in sorted(set(saved) | set(own))
+                       if key != "seed" and saved.get(key) != own.get(key)]
+        if differences:
+            raise ValueError(f"{path}: the saved model does not match this one ("
+                             f"{'; '.join(differences)}); nothing was loaded")
+        self.load_state_dict(_field(document, "state", dict, path))
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module (for saving)."""
@@ -134,12 +154,22 @@ def _few(names: list[str]) -> str:
 def read_state_file(path: str | Path) -> dict[str, Any]:
     """Read and check a JSON file written by ``Module.save``."""
     try:
-        document = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as error:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: not a JSON model file ({error})") from error
     if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
         raise ValueError(f"{path}: not a model file of format {STATE_FORMAT!r}")
     return document
+
+
+def _field(document: dict[str, Any], key: str, kind: type, path: str | Path) -> Any:
+    """``document[key]``, which must be a ``kind``; else an error naming file and key."""
+    if key not in document:
+        raise ValueError(f"{path}: the model file has no {key!r}")
+    if not isinstance(document[key], kind):
+        raise ValueError(f"{path}: {key!r} must be a {kind.__name__}, "
+                         f"got {type(document[key]).__name__}")
+    return document[key]
 
 
 class Neuron(Module):
@@ -259,14 +289,38 @@ class MLP(Module):
         document = read_state_file(path)
         if document.get("model") != cls.__name__:
             raise ValueError(f"{path}: holds a {document.get('model')!r}, not an {cls.__name__}")
-        model = cls(**document["config"])
-        model.load_state_dict(document["state"])
+        config = _field(document, "config", dict, path)
+        state = _field(document, "state", dict, path)
+        # Check the sizes before building anything: a small file must not be able to
+        # ask for a network of millions of parameters.
+        nin, nouts = config.get("nin"), config.get("nouts")
+        if not (_is_count(nin) and isinstance(nouts, list) and nouts
+                and all(map(_is_count, nouts))):
+            raise ValueError(f"{path}: 'config' needs 'nin' (a positive whole number) and "
+                             f"'nouts' (a list of them), got nin={nin!r}, nouts={nouts!r}")
+        sizes = [nin, *nouts]
+        count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
+        if count > MAX_FILE_PARAMETERS:
+            raise ValueError(f"{path}: the file asks for {count:,} parameters, more than "
+                             f"the limit of {MAX_FILE_PARAMETERS:,}")
+        if len(state) != count:
+            raise ValueError(f"{path}: 'state' holds {len(state):,} parameters, but the "
+                             f"architecture in 'config' has {count:,}")
+        try:
+            model = cls(**config)
+        except TypeError as error:
+            raise ValueError(f"{path}: 'config' does not describe an MLP ({error})") from error
+        model.load_state_dict(state)
         return model
 
     def __repr__(self) -> str:
         parts = [str(len(self.layers[0].neurons[0].w))]
         parts += [f"{len(layer.neurons)} {layer.neurons[0].activation}" for layer in self.layers]
         return f"MLP({' -> '.join(parts)}; {len(self.parameters())} parameters)"
+
+
+def _is_count(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x > 0
 
 
 def _make_rng(seed: int | None) -> Any:

@@ -173,7 +173,8 @@ def test_loading_a_file_of_another_architecture_fails_cleanly(tmp_path):
     MLP(2, [3, 1], seed=0).save(path)
     model = MLP(2, [4, 1], seed=0)
     before = model.state_dict()
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ValueError, match=r"small.json: the saved model does not match this "
+                                         r"one \(nouts=\[3, 1\] in the file, \[4, 1\] here\)"):
         model.load(path)
     assert model.state_dict() == before
     (tmp_path / "junk.json").write_text("{not json")
@@ -189,3 +190,59 @@ def test_parameters_get_gradients_from_grad_too():
     params = model.parameters()
     grads = grad(model([0.5, -0.5]), params)
     assert len(grads) == len(params) and any(g != 0 for g in grads)
+
+
+def test_load_refuses_weights_of_another_activation_and_names_what_differs(tmp_path):
+    path = tmp_path / "relu.json"
+    MLP(2, [3, 1], activation="relu", seed=0).save(path)
+    model = MLP(2, [3, 1], activation="tanh", seed=1)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"activation='relu' in the file, 'tanh' here"):
+        model.load(path)
+    assert model.state_dict() == before
+    other_seed = MLP(2, [3, 1], activation="relu", seed=5)      # the seed does not matter
+    other_seed.load(path)
+    assert other_seed.state_dict() == MLP.from_file(path).state_dict()
+
+
+def test_save_is_atomic_a_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr("os.fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        MLP(2, [3, 1], seed=1).save(path)
+    assert path.read_bytes() == before                      # the old model still loads
+    assert MLP.from_file(path).state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]   # no temporary left
+
+
+def test_from_file_checks_sizes_before_building_and_names_file_and_key(tmp_path):
+    import time
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps({"format": "backproplab.state/1", "model": "MLP",
+                                "config": {"nin": 2, "nouts": [500, 500, 1]},
+                                "state": {"layers.0.neurons.0.w.0": 0.1}}))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"huge.json: 'state' holds 1 parameters, but the "
+                                         r"architecture in 'config' has 252,501"):
+        MLP.from_file(huge)
+    assert time.perf_counter() - start < 1.0                # refused before building
+    giant = tmp_path / "giant.json"
+    giant.write_text(json.dumps({"format": "backproplab.state/1", "model": "MLP",
+                                 "config": {"nin": 2, "nouts": [100000, 100]}, "state": {}}))
+    with pytest.raises(ValueError, match=r"asks for 10,300,100 parameters, more than the "
+                                         r"limit of 1,000,000"):
+        MLP.from_file(giant)
+    no_config = tmp_path / "no_config.json"
+    no_config.write_text(json.dumps({"format": "backproplab.state/1", "model": "MLP",
+                                     "state": {}}))
+    with pytest.raises(ValueError, match=r"no_config.json: the model file has no 'config'"):
+        MLP.from_file(no_config)
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match=r"binary.json: not a JSON model file"):
+        MLP.from_file(binary)
