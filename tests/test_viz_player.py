@@ -803,3 +803,20 @@ def test_the_player_works_in_an_exported_notebook(browser, tmp_path):
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert all("cdnjs.cloudflare.com" in e or "ERR_BLOCKED_BY_CLIENT" in e
                for e in errors), errors
+
+
+def test_a_single_frame_shrinks_to_fit_a_narrow_column(browser, neuron, tmp_path):
+    # A notebook shows player[i] in a column narrower than the drawing: the frame must
+    # scale down to the column instead of running off its edge.
+    svg = neuron.player.frame_svg(len(neuron.player) // 2)
+    page = tmp_path / "column.html"
+    page.write_text(f'<html><body style="margin:0"><div id="column" style="width: 500px">'
+                    f"{svg}</div></body></html>", encoding="utf-8")
+    browser.get(page.as_uri())
+    drawn = browser.execute_script(
+        "const r = document.querySelector('#column svg').getBoundingClientRect();"
+        "return [r.width, r.height, document.getElementById('column').scrollWidth];")
+    width, height, page_width = drawn
+    assert width <= 500 and page_width <= 500
+    natural = neuron.player.drawing
+    assert abs(height / width - natural.height / natural.width) < 0.02   # not squashed

@@ -226,9 +226,12 @@ class _Layout:
 
     def svg(self, texts: Mapping[str, str], states: Mapping[str, str],
             standalone: bool = False) -> str:
+        # A frame on its own (a notebook's player[i]) shrinks to fit a narrower column
+        # instead of running off the edge; the page's drawing is zoomed by the camera.
+        fit = ' style="max-width: 100%; height: auto"' if standalone else ""
         parts = [f'<svg id="drawing" xmlns="http://www.w3.org/2000/svg" '
                  f'viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
-                 f'width="{self.width:.0f}" height="{self.height:.0f}" '
+                 f'width="{self.width:.0f}" height="{self.height:.0f}"{fit} '
                  'font-size="14" class="backprop">']
         if standalone:
             parts.append(f"<style>{_css_variables()}\n{_svg_styles()}</style>")
