@@ -93,12 +93,15 @@ def test_styles_tell_leaves_parameters_output_and_highlights_apart():
 
 
 def test_a_legend_says_what_the_colours_mean_and_can_be_turned_off():
-    loss, _ = micrograd_example()
-    source = draw_dot(loss).source
+    loss, (a, *_) = micrograd_example()
+    source = draw_dot(loss, params=[a]).source
     for words in ("input or constant", "parameter", "output", "data: the value (forward)",
                   "grad: ∂output/∂value (backward)"):
         assert words in source
     assert "input or constant" not in draw_dot(loss, legend=False).source
+    # Only the roles the drawing has: without parameters, no "parameter" swatch.
+    plain = draw_dot(loss).source
+    assert "input or constant" in plain and ">parameter<" not in plain
 
 
 def test_micrograds_positional_signature_works(tmp_path):

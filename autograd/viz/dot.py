@@ -139,7 +139,8 @@ def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digrap
     for before, after in sorted(hints):
         dot.edge(before, after, style="invis")
     if options.legend:
-        dot.attr(label=_legend(options), labelloc="b", labeljust="l")
+        roles = {graph.role(node) for node in graph.nodes}
+        dot.attr(label=_legend(options, roles), labelloc="b", labeljust="l")
     return dot
 
 
@@ -236,13 +237,14 @@ def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
         dot.edge(more, op_name, style="dashed", color="#888888")
 
 
-def _legend(options: DrawOptions) -> str:
+def _legend(options: DrawOptions, roles: set[str]) -> str:
+    """The colours' meanings: only the roles the drawing has, then data and grad."""
     def swatch(role: str, text: str) -> str:
         fill, border, _ = ROLE_STYLE[role]
         return f'<td bgcolor="{fill}" color="{border}" border="1">{text}</td>'
 
-    cells = [swatch("input", "input or constant"), swatch("parameter", "parameter"),
-             swatch("output", "output")]
+    names = {"input": "input or constant", "parameter": "parameter", "output": "output"}
+    cells = [swatch(role, text) for role, text in names.items() if role in roles]
     if options.show_data:
         cells.append(f'<td><font color="{COLOURS["data"]}">data: the value (forward)'
                      "</font></td>")
