@@ -173,7 +173,7 @@ def plot_history(history: Any, path: str | Path | None = None, *, log_scale: boo
         panels.append("penalty")
     if history.accuracy:
         panels.append("accuracy")
-    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2),
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.9),
                                 squeeze=False)
     epochs = range(1, len(history.loss) + 1)
     by_name = dict(zip(panels, axes[0]))
