@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+import numbers
 import random
 import time
 import warnings
@@ -21,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 from autograd import Value, no_grad
 
+from .checks import check_number
 from .callbacks import (Callback, DivergenceGuard, EarlyStopping, LambdaCallback, ProgressBar,
                         TrainingRun, diverged)
 from .compiled import CompiledLoss
@@ -143,14 +146,15 @@ def fit(
     warns once and names the callback that replaces it.
     """
     loss_fn = _resolve_loss(loss)
-    X = _check_data(X, y, "X")
+    X = _check_data(X, y, "X", loss_fn, model)
     _check_positive_int(epochs, "epochs")
+    check_number(l2_penalty, "fit: l2_penalty", minimum=0.0)
     _check_count(initial_epoch, "initial_epoch", below=epochs + 1)  # epochs: nothing left
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size")
     if validation is not None:
-        validation = (_check_data(validation[0], validation[1], "validation X"),
-                      validation[1])
+        validation = (_check_data(validation[0], validation[1], "validation X", loss_fn,
+                                  model), validation[1])
     optimizer = optimizer or SGD(model.parameters(), lr=0.05)
     recorder = _recorder(record)
     history = History()
@@ -277,7 +281,7 @@ def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
         (1.0, 0.0)
     """
     loss_fn = _resolve_loss(loss)
-    X = _check_data(X, y, "X")
+    X = _check_data(X, y, "X", loss_fn, model, caller="evaluate")
     with no_grad():
         predictions = [model(x) for x in X]
         value = loss_fn(predictions, list(y)).data
@@ -401,12 +405,52 @@ def _count_correct(loss_fn: Callable, predictions: Sequence, targets: Sequence) 
     return sum(loss_fn.is_correct(p, t) for p, t in zip(predictions, targets))
 
 
-def _check_data(X: Sequence, y: Sequence, what: str) -> list[list[float]]:
+def _check_data(X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: Module,
+                caller: str = "fit") -> list[list[float]]:
+    """Check the data before anything trains: finite numbers, rows of one width, targets
+    the loss accepts, and a model whose output the loss can read. Returns X as lists."""
     if len(X) != len(y):
-        raise ValueError(f"fit: {what} has {len(X)} examples but there are {len(y)} targets")
+        raise ValueError(f"{caller}: {what} has {len(X)} examples but there are {len(y)} "
+                         "targets")
     if len(X) == 0:
-        raise ValueError(f"fit: {what} is empty")
-    return [list(row) for row in X]
+        raise ValueError(f"{caller}: {what} is empty")
+    rows = [list(row) for row in X]
+    for i, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"{caller}: {what}[{i}] has {len(row)} values but {what}[0] "
+                             f"has {len(rows[0])}")
+        for j, x in enumerate(row):
+            if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+                raise ValueError(f"{caller}: {what}[{i}][{j}] is {x!r}; the data must be "
+                                 "finite numbers")
+    if isinstance(loss_fn, Loss):
+        targets = "y" if what == "X" else what.replace("X", "y")
+        with no_grad():
+            output = model(rows[0])
+        outputs = 1 if isinstance(output, (Value, int, float)) else len(output)
+        for i, target in enumerate(y):
+            try:
+                encoded = loss_fn.encode_checked(target, outputs)
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"{caller}: {targets}[{i}]: {error}") from None
+            if not all(map(math.isfinite, encoded)):
+                raise ValueError(f"{caller}: {targets}[{i}] is {target!r}; targets must be "
+                                 "finite")
+        _check_loss_fits(loss_fn, output, loss_fn.encode(y[0], outputs), outputs, caller)
+    return rows
+
+
+def _check_loss_fits(loss_fn: Loss, output: Any, target: tuple, outputs: int,
+                     caller: str) -> None:
+    """Refuse a loss that cannot read the model's output (one score, or a row)."""
+    try:
+        with no_grad():
+            loss_fn.per_example(output, target)
+    except (TypeError, ValueError) as error:
+        needs = ("a row of logits per example (several outputs)"
+                 if loss_fn.name == "cross_entropy" else "one output per example")
+        raise ValueError(f"{caller}: the {loss_fn.name} loss takes {needs}, but the model "
+                         f"gives {outputs} ({type(error).__name__}: {error})") from None
 
 
 def _check_count(n: Any, what: str, below: int) -> None:

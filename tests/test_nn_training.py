@@ -297,3 +297,44 @@ def test_train_test_split():
     assert all(yy == xx * 10 for xx, yy in zip(X_tr + X_te, y_tr + y_te))
     with pytest.raises(ValueError):
         data.train_test_split(X, y[:3])
+
+
+def _bad_inputs():
+    from nn.data import make_moons
+    X, y = make_moons(20, seed=0, signed=True)
+    X = [list(p) for p in X]
+    nan_x = [list(p) for p in X]; nan_x[3][1] = float("nan")
+    inf_x = [list(p) for p in X]; inf_x[4][0] = float("-inf")
+    nan_y = list(y); nan_y[2] = float("nan")
+    three = list(y); three[2] = 3
+    return [
+        ("nan in X", dict(X=nan_x), r"^fit: X\[3\]\[1\] is nan; the data must be finite numbers$"),
+        ("inf in X", dict(X=inf_x), r"^fit: X\[4\]\[0\] is -inf; the data must be finite"),
+        ("ragged X", dict(X=[[1.0, 2.0], [1.0]], y=[1, 1]), r"^fit: X\[1\] has 1 values but X\[0\] has 2$"),
+        ("text in X", dict(X=[[1.0, "a"]], y=[1]), r"^fit: X\[0\]\[1\] is 'a'"),
+        ("nan target", dict(y=nan_y, loss="mse"), r"^fit: y\[2\] is nan; targets must be finite$"),
+        ("label 3 for hinge", dict(y=three), r"^fit: y\[2\]: hinge: targets must be -1 or 1, got 3$"),
+        ("bad validation label", dict(validation=(X, [7] * len(y))),
+         r"^fit: validation y\[0\]: hinge: targets must be -1 or 1, got 7$"),
+        ("hinge on three outputs", dict(nouts=[4, 3]),
+         r"^fit: the hinge loss takes one output per example, but the model gives 3"),
+        ("cross_entropy on one output", dict(y=[0] * len(y), loss="cross_entropy"),
+         r"^fit: the cross_entropy loss takes a row of logits per example \(several outputs\), "
+         r"but the model gives 1"),
+        ("label outside the logits", dict(y=[5] * len(y), loss="cross_entropy", nouts=[4, 3]),
+         r"^fit: y\[0\]: cross_entropy: label 5 does not index a row of 3 logits$"),
+        ("negative l2", dict(l2_penalty=-1.0), r"^fit: l2_penalty must be a finite number >= 0, got -1.0$"),
+        ("nan l2", dict(l2_penalty=float("nan")), r"^fit: l2_penalty must be a finite number >= 0, got nan$"),
+    ], X, y
+
+
+@pytest.mark.parametrize("case", range(len(_bad_inputs()[0])), ids=[c[0] for c in _bad_inputs()[0]])
+def test_fit_checks_its_data_before_training_and_changes_nothing(case):
+    cases, X, y = _bad_inputs()
+    _, changes, message = cases[case]
+    options = {"X": X, "y": y, "loss": "hinge", "nouts": [4, 1], **changes}
+    model = MLP(2, options.pop("nouts"), seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        fit(model, options.pop("X"), options.pop("y"), epochs=3, progress=False, **options)
+    assert model.state_dict() == before
