@@ -29,16 +29,19 @@ Example:
 
 Limits: ``f`` must build its result from the primitive ops on its arguments. It may not
 branch on the values (comparing a Value raises ``TraceError`` while tracing), nor read
-``.data`` to compute something (a second trace at a nudged point catches constants and
-shapes that depend on the inputs and refuses). Loops and branches that do not depend on
-the values, like a model's layers, are fine: they unroll into the program.
+an input's ``.data`` (the inputs are traced as a subclass whose ``.data`` refuses), nor
+use a Value it reaches by itself instead of as an input (it would be frozen); a second
+trace at a nudged point catches constants and shapes that still depend on the inputs.
+Loops and branches that do not depend on the values, like a model's layers, are fine:
+they unroll into the program.
 """
 
 from __future__ import annotations
 
 import builtins
 import numbers
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from .codegen import PRODUCT, Expr, Names, written
@@ -85,6 +88,9 @@ class _Trace:
     constants: tuple[float, ...]
     steps: tuple[_Step, ...]
     outputs: tuple[int, ...]
+    # The constant leaves themselves, only while compile compares two traces: a leaf
+    # found in both is a Value f reached by itself, not a number f wrote (see compile).
+    leaves: tuple[Value, ...] = field(default=(), compare=False, repr=False)
 
     def same_program(self, other: "_Trace") -> bool:
         return (self.steps == other.steps and self.outputs == other.outputs
@@ -252,11 +258,7 @@ def compile(  # noqa: A001  (the name the issue asks for; builtins.compile is us
         (0.0, 1.0)
     """
     values = _input_values(example_inputs)
-    wrt = tuple(range(len(values))) if wrt is None else tuple(wrt)
-    for position in wrt:
-        if not 0 <= position < len(values):
-            raise ValueError(f"compile: wrt names input {position}, but there are "
-                             f"{len(values)} inputs")
+    wrt = tuple(range(len(values))) if wrt is None else _checked_wrt(wrt, len(values))
     first, single = _trace(f, values)
     second, _ = _trace_nudged(f, values)
     if not first.same_program(second):
@@ -264,7 +266,39 @@ def compile(  # noqa: A001  (the name the issue asks for; builtins.compile is us
             "compile: the graph of f changes with its input values (Python control flow "
             "or .data used inside f), so a recorded program would give wrong numbers "
             "for other inputs; write f with the primitive ops only, or run it eagerly")
-    return CompiledFunction(first, len(values), wrt, single)
+    # A number written in f becomes a new constant leaf at each trace; a leaf that is
+    # the same object in both traces is a Value f reached by itself (a closure, a
+    # global, an attribute). Its number would be frozen into the program, and changing
+    # the Value later would change nothing: refuse, and say how to pass it in.
+    reached = {id(leaf) for leaf in first.leaves} & {id(leaf) for leaf in second.leaves}
+    if reached:
+        leaf = next(v for v in first.leaves if id(v) in reached)
+        raise TraceError(
+            f"compile: f uses {leaf!r}, a Value that is not one of its inputs (reached "
+            "through a closure, a global or an object); the program would freeze its "
+            "current number. Pass it in example_inputs (and leave it out of wrt if it needs "
+            "no gradient)")
+    return CompiledFunction(replace(first, leaves=()), len(values), wrt, single)
+
+
+def _checked_wrt(wrt: Any, count: int) -> tuple[int, ...]:
+    """The positions in ``wrt`` as plain ints: in range, each once. (Plain ints: the
+    program's source names the gradients by position, and an int subclass could
+    format itself as anything.)"""
+    if isinstance(wrt, (str, bytes)) or not hasattr(wrt, "__iter__"):
+        raise TypeError(f"compile: wrt must be a list of input positions, got {wrt!r}")
+    positions = []
+    for item in wrt:
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise TypeError(f"compile: wrt holds {item!r}; input positions are whole numbers")
+        position = int.__int__(item)  # the plain int, whatever the subclass says
+        if not 0 <= position < count:
+            raise ValueError(f"compile: wrt names input {position}, but there are "
+                             f"{count} inputs")
+        if position in positions:
+            raise ValueError(f"compile: wrt names input {position} twice")
+        positions.append(position)
+    return tuple(positions)
 
 
 def _input_values(example_inputs: Sequence[Any]) -> list[Value]:
@@ -287,9 +321,48 @@ def _input_values(example_inputs: Sequence[Any]) -> list[Value]:
     return values
 
 
+class _TracedInput(Value):
+    """An input while ``f`` is traced: the same node, but reading or setting ``.data``
+    from outside the engine raises TraceError. A number read from a traced Value (to
+    branch on it, round it, or build a constant) would be recorded as a fixed number,
+    and the replay would give wrong results at other inputs. The engine itself reads the
+    number as usual; eager code never meets this class, so it costs it nothing."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def data(self) -> float:
+        _refuse_outside_the_engine("reads .data of")
+        return _DATA.__get__(self, Value)
+
+    @data.setter
+    def data(self, number: float) -> None:
+        _refuse_outside_the_engine("sets .data of")
+        _DATA.__set__(self, number)
+
+
+_DATA = Value.data  # the slot itself, which _TracedInput's property reads and writes
+
+
+def _refuse_outside_the_engine(action: str) -> None:
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if not caller.startswith("autograd."):
+        raise TraceError(
+            f"compile: f {action} an input while it is traced; the program would keep the "
+            "number it saw, not the one of later calls. Write f with the Value ops only "
+            "(relu, abs, ... instead of if/else on numbers), or run it eagerly")
+
+
 def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
-    with tracing():
-        result = f(*values)
+    originals = [type(v) for v in values]
+    try:
+        with tracing():
+            for v in values:
+                v.__class__ = _TracedInput
+            result = f(*values)
+    finally:
+        for v, original in zip(values, originals):
+            v.__class__ = original
     single = isinstance(result, Value)
     outputs = (result,) if single else tuple(result) if isinstance(result, (list, tuple)) else ()
     if not outputs or not all(isinstance(o, Value) for o in outputs):
@@ -331,7 +404,8 @@ def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:
             slot[node] = next_slot
             steps.append(_Step(node.primitive, tuple(slot[p] for p in node.parents), next_slot))
             next_slot += 1
-    return _Trace(tuple(constants), tuple(steps), tuple(slot[o] for o in outputs))
+    leaves = tuple(node for node in order if node.is_leaf and slot[node] >= len(values))
+    return _Trace(tuple(constants), tuple(steps), tuple(slot[o] for o in outputs), leaves)
 
 
 def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, Callable]:

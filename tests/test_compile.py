@@ -126,10 +126,39 @@ def test_python_control_flow_on_values_is_refused():
 
 
 def test_reading_data_inside_f_is_refused():
-    with pytest.raises(TraceError, match="changes with its input values"):
+    message = r"^compile: f reads \.data of an input while it is traced"
+    with pytest.raises(TraceError, match=message):
         autograd.compile(lambda x: x * Value(x.data ** 2), [1.5])
-    with pytest.raises(TraceError, match="changes with its input values"):
+    with pytest.raises(TraceError, match=message):
         autograd.compile(lambda x: x.exp() if x.data > 1 else x * 2, [1.0 - 1e-12])
+    # both traces take the same branch here, so only the .data read itself can tell
+    with pytest.raises(TraceError, match=message):
+        autograd.compile(lambda x: x * 2 if x.data > 0 else -x, [1.0])
+    with pytest.raises(TraceError, match=message):
+        autograd.compile(lambda x: x * round(x.data), [1.4])
+    with pytest.raises(TraceError, match=r"^compile: f sets \.data of an input"):
+        autograd.compile(lambda x: setattr(x, "data", 2.0) or x * 2, [1.0])
+
+
+def test_the_inputs_are_plain_values_again_after_tracing():
+    w = Value(0.5)
+    program = autograd.compile(lambda x, w: x * w, [1.0, w])
+    assert type(w) is Value and w.data == 0.5
+    with pytest.raises(TraceError):
+        autograd.compile(lambda w: w * w.data, [w])
+    assert type(w) is Value and w.data == 0.5
+    assert program(2.0, 3.0) == (6.0, (3.0, 2.0))
+
+
+def test_a_value_reached_through_a_closure_is_refused_not_frozen():
+    scale = Value(3.0, label="scale")
+    with pytest.raises(TraceError, match=r"^compile: f uses Value\(data=3.0, grad=0.0, "
+                                         r"label='scale'\), a Value that is not one of its "
+                                         r"inputs \(reached through a closure"):
+        autograd.compile(lambda x: x * scale, [1.0])
+    # passed as an input it is read at each call
+    program = autograd.compile(lambda x, scale: x * scale, [1.0, scale], wrt=[0])
+    assert program(2.0, 5.0) == (10.0, (5.0,))
 
 
 def test_other_refusals():
@@ -154,7 +183,9 @@ def test_other_refusals():
 
 def test_tracing_leaves_inputs_and_grads_untouched():
     w = Value(0.25)
-    autograd.compile(lambda x: x * w, [2.0, ])
+    with pytest.raises(TraceError, match="not one of its inputs"):
+        autograd.compile(lambda x: x * w, [2.0, ])
+    assert w.data == 0.25 and w.grad == 0.0
     program = autograd.compile(lambda x, v: x * v, [2.0, w])
     assert w.data == 0.25 and w.grad == 0.0
     assert program(3.0, 0.5)[0] == 1.5
@@ -212,3 +243,28 @@ def test_fit_compiled_refuses_a_custom_loss_function():
     with pytest.raises(ValueError, match="needs a loss from nn.losses"):
         fit(model, X, y, loss=lambda p, t: p[0], compile=True, progress=False)
     assert math.isfinite(model.parameters()[0].data)
+
+
+def test_wrt_is_checked_and_never_written_into_the_program_as_given():
+    f = lambda x, y: x * y  # noqa: E731
+    with pytest.raises(ValueError, match=r"^compile: wrt names input 2, but there are 2 inputs$"):
+        autograd.compile(f, [1.0, 2.0], wrt=[2])
+    with pytest.raises(ValueError, match=r"^compile: wrt names input 0 twice$"):
+        autograd.compile(f, [1.0, 2.0], wrt=[0, 0])
+    with pytest.raises(TypeError, match=r"^compile: wrt holds '0'; input positions are whole"):
+        autograd.compile(f, [1.0, 2.0], wrt=["0"])
+    with pytest.raises(TypeError, match=r"^compile: wrt holds True"):
+        autograd.compile(f, [1.0, 2.0], wrt=[True])
+    with pytest.raises(TypeError, match=r"^compile: wrt must be a list of input positions"):
+        autograd.compile(f, [1.0, 2.0], wrt=1)
+
+    class Sneaky(int):
+        def __format__(self, spec):
+            return "0,), __import__('os').getcwd() #"
+
+        def __int__(self):
+            return 7
+    program = autograd.compile(f, [1.0, 2.0], wrt=[Sneaky(1)])
+    assert "import" not in program.source and program.wrt == (1,)
+    assert program(3.0, 4.0) == (12.0, (3.0,))
+    assert autograd.compile(f, [1.0, 2.0], wrt=[])(3.0, 4.0) == (12.0, ())
