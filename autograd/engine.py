@@ -275,16 +275,20 @@ class Value:
             >>> x.grad                 # 4.0 twice: gradients accumulate
             8.0
         """
-        order = topological_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = 0.0  # interior nodes hold this pass's gradient only
         (seed,) = _seeds(gradient, 1, create_graph)
-        self.grad = _accumulate(self.grad, seed)
-        if create_graph:
-            _backpropagate_graph(order)
-        else:
-            _backpropagate_floats(order)
+        # One backward pass at a time: a pass resets the interior gradients and then adds
+        # into them (and into the leaves, which other graphs may share, like a model's
+        # parameters), so two passes interleaved by threads would mix their numbers.
+        with _one_backward_at_a_time:
+            order = topological_order(self)
+            for node in order:
+                if node._prev:
+                    node.grad = 0.0  # interior nodes hold this pass's gradient only
+            self.grad = _accumulate(self.grad, seed)
+            if create_graph:
+                _backpropagate_graph(order)
+            else:
+                _backpropagate_floats(order)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
@@ -501,6 +505,7 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
 
 
 _one_walk_at_a_time = threading.Lock()
+_one_backward_at_a_time = threading.RLock()  # see Value.backward
 _PARENTS_DONE = object()
 
 

@@ -322,3 +322,41 @@ def test_repr_and_label():
     v = Value(2.0, label="w")
     assert repr(v) == "Value(data=2.0, grad=0.0, label='w')"
     assert repr(Value(1)) == "Value(data=1.0, grad=0.0)"
+
+
+def test_threads_calling_backward_on_one_graph_accumulate_as_if_one_after_another():
+    # Each pass resets the interior gradients and adds into them; interleaved passes
+    # without care leave wrong leaf gradients. The result must equal the sequential one.
+    import sys
+    import threading
+
+    def graph():
+        xs = [Value(0.1 * (i + 1)) for i in range(8)]
+        y = xs[0]
+        for k in range(400):
+            y = (y * xs[k % 8] + xs[(k + 3) % 8]).tanh()
+        return xs, y
+
+    reference_xs, reference = graph()
+    for _ in range(8 * 5):
+        reference.backward()
+    expected = [x.grad for x in reference_xs]
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        xs, y = graph()
+        start = threading.Barrier(8)
+
+        def work():
+            start.wait()
+            for _ in range(5):
+                y.backward()
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert [x.grad for x in xs] == pytest.approx(expected, rel=1e-12)
