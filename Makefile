@@ -4,13 +4,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TORCH_STAMP := $(VENV)/.installed-torch
 
 .PHONY: demo test bench notebooks docs-images clean
 
 demo: $(STAMP)
 	$(PY) -m nn
 
-test: $(STAMP)
+test: $(TORCH_STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -27,6 +28,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The tests compare the engine with PyTorch; the demo does not need it.
+$(TORCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,torch]'
+	touch $(TORCH_STAMP)
 
 clean:
 	rm -rf $(VENV) nn-demo-output

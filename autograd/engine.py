@@ -224,11 +224,11 @@ class Value:
         Written out by hand like + and *: every hidden neuron of an MLP ends in it.
         """
         x = self.data
-        positive = x > 0
-        out = x if positive or x != x else 0.0  # x != x: NaN passes through, as in PyTorch
+        off = x <= 0  # not "x > 0": a NaN is not off, it passes through, as in PyTorch
+        out = 0.0 if off else x
         if not _is_recording():
             return _leaf(out)
-        return _node(out, (self,), _SLOPE_ONE if positive else _MASKED, P.RELU)
+        return _node(out, (self,), _MASKED if off else _SLOPE_ONE, P.RELU)
 
     def abs(self) -> "Value":
         """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""

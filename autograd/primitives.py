@@ -223,7 +223,7 @@ def softplus(x: Any) -> Any:
 
 def relu(x: Any) -> Any:
     if type(x) is float or _is_number(x):
-        return x if x > 0 or x != x else 0.0  # NaN passes through (np.maximum agrees)
+        return 0.0 if x <= 0 else x  # NaN passes through (np.maximum agrees)
     if _is_value(x):
         return x.relu()
     return _numpy().maximum(x, 0.0)
@@ -235,25 +235,27 @@ def number(x: Any) -> Any:
 
 
 def step(x: Any) -> Any:
-    """1.0 where x > 0, else 0.0: relu's slope (0 at 0, as in PyTorch)."""
+    """0.0 where x <= 0, else 1.0: relu's slope (0 at 0, and 1 at NaN, as in PyTorch,
+    whose relu passes the gradient wherever its input is not <= 0)."""
     if type(x) is float:  # the common case first: this runs once per relu per example
-        return 1.0 if x > 0 else 0.0
+        return 0.0 if x <= 0 else 1.0
     if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
         return x.at_run_time(step)
     x = number(x)
     if _is_number(x):
-        return 1.0 if x > 0 else 0.0
-    return (x > 0) * 1.0
+        return 0.0 if x <= 0 else 1.0
+    return (~(x <= 0)) * 1.0
 
 
 def sign(x: Any) -> Any:
-    """-1.0, 0.0 or 1.0: abs's slope (0 at 0, as in PyTorch)."""
+    """-1.0, 0.0 or 1.0: abs's slope (0 at 0 and at NaN, as in PyTorch)."""
     if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
         return x.at_run_time(sign)
     x = number(x)
     if _is_number(x):
-        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan
-    return _numpy().sign(x) * 1.0
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0  # 0 at NaN too, as torch.sign
+    np = _numpy()
+    return np.where(np.isnan(x), 0.0, np.sign(x))  # np.sign(nan) is nan: not here
 
 
 def masked(slope: Any, upstream: Any) -> Any:
@@ -288,15 +290,29 @@ def _is_array(x: Any) -> bool:
 
 def _total(*xs: Any) -> Any:
     if all(map(_is_number, xs)):
-        try:
-            return math.fsum(xs)  # exactly rounded: the sum does not depend on the order
-        except (OverflowError, ValueError):  # fsum refuses inf - inf and partial overflows;
-            return sum(xs)  # plain addition gives what IEEE (and ``+``) gives: inf or nan
+        return _exact_sum(xs)
     if any(map(_is_array, xs)):  # a batch: the same exactly rounded sum, per example
         np = _numpy()
         columns = zip(*(x.tolist() for x in np.broadcast_arrays(*xs)))
         return np.array([_total(*column) for column in columns])
     raise TypeError("sum: expects numbers or arrays")
+
+
+def _exact_sum(xs: Any) -> float:
+    """The exactly rounded sum (math.fsum): it does not depend on the order. fsum
+    refuses a partial sum that overflows, so the terms are then scaled down by powers
+    of 2 (exact) and the sum scaled back up, which gives ±inf only if the sum itself
+    overflows, as ``+`` would. inf + -inf is NaN, as IEEE says."""
+    scale = 1.0
+    for _ in range(1100):  # 2 ** -1100 brings any float sum of < 2 ** 100 terms in range
+        try:
+            return math.fsum([x * scale for x in xs]) * (1.0 / scale) if scale != 1.0 \
+                else math.fsum(xs)
+        except OverflowError:
+            scale *= 0.5
+        except ValueError:  # both inf and -inf among the terms
+            return math.nan
+    return sum(xs)
 
 
 def _logsumexp(*xs: Any) -> Any:
@@ -318,13 +334,13 @@ def _logsumexp(*xs: Any) -> Any:
 
 
 def _sqrt_slope(out: Any, x: Any) -> tuple[Any]:
-    # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit (and as
-    # PyTorch says); NaN stays NaN.
+    # d sqrt(x) = 1 / (2 sqrt(x)); infinite at x = 0, as the one-sided limit, with the
+    # zero's sign (sqrt(-0.0) is -0.0: -inf, as IEEE and PyTorch say); NaN stays NaN.
     if _is_number(out) or _is_value(out):
-        return (0.5 / out,) if number(out) != 0 else (INF,)
+        return (0.5 / out,) if number(out) != 0 else (math.copysign(INF, number(out)),)
     np = _numpy()
-    with np.errstate(divide="ignore"):  # the zeros' 0.5 / 0 is replaced by inf
-        return (np.where(out == 0, INF, 0.5 / out),)
+    with np.errstate(divide="ignore"):  # 0.5 / ±0 is ±inf, as for a number
+        return (np.where(out == 0, np.copysign(INF, out), 0.5 / out),)
 
 
 def _power(x: Any, *, k: float) -> Any:

@@ -60,10 +60,10 @@ def test_relu_and_abs_pass_nan_through_like_pytorch():
     assert math.isnan(abs(Value(NAN)).data)
     x = Value(NAN)
     abs(x).backward()
-    assert math.isnan(x.grad)          # sign(nan) is nan, as torch.sign says
+    assert x.grad == 0.0               # abs's slope sign(nan) is 0, as torch.sign says
     x = Value(NAN)
     x.relu().backward()
-    assert x.grad == 0.0               # torch: threshold_backward(grad, nan, 0) is 0
+    assert x.grad == 1.0               # torch: threshold_backward passes it (nan <= 0 is false)
 
 
 def paths(expression, inputs):
@@ -116,7 +116,11 @@ def test_every_path_gives_one_answer_at_extreme_and_non_finite_inputs(expression
         return
     reference = results["backward"]
     for name, numbers in results.items():
-        assert all(same(a, b) for a, b in zip(reference, numbers)), \
+        # NumPy's exp, sin, ... may differ from math's in the last bit, and a graph
+        # like sin(exp(21)) magnifies that a millionfold; the batch is compared to that
+        # precision, every other path to 1e-12 (they run the same float code).
+        rel = 1e-5 if name == "batch" else 1e-12
+        assert all(same(a, b, rel) for a, b in zip(reference, numbers)), \
             (name, expression, inputs, results)
 
 
