@@ -13,6 +13,7 @@ Example:
 """
 
 from .engine import (
+    StaleGraphError,
     TraceError,
     Value,
     apply,
@@ -33,6 +34,7 @@ from .primitives import PRIMITIVES, Primitive
 # Python's built-in compile(); use it as ``autograd.compile``.
 __all__ = [
     "CompiledFunction",
+    "StaleGraphError",
     "TraceError",
     "PRIMITIVES",
     "Primitive",

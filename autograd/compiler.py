@@ -333,15 +333,12 @@ class _TracedInput(Value):
     @property  # type: ignore[override]
     def data(self) -> float:
         _refuse_outside_the_engine("reads .data of")
-        return _DATA.__get__(self, Value)
+        return self._data
 
     @data.setter
     def data(self, number: float) -> None:
         _refuse_outside_the_engine("sets .data of")
-        _DATA.__set__(self, number)
-
-
-_DATA = Value.data  # the slot itself, which _TracedInput's property reads and writes
+        Value.data.fset(self, number)  # type: ignore[attr-defined]
 
 
 def _refuse_outside_the_engine(action: str) -> None:
@@ -376,17 +373,19 @@ def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
 def _trace_nudged(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
     # Trace again with every input moved a little, in place (f may reach some inputs,
     # like a model's parameters, by itself). Restore them whatever happens.
-    saved = [v.data for v in values]
+    # The slot itself is written: the inputs get their exact numbers back, so graphs
+    # built from them before compile stay valid (a .data change would make them stale).
+    saved = [v._data for v in values]
     try:
         for v in values:
-            v.data = v.data * (1 + 1e-7) + 1e-9
+            v._data = v._data * (1 + 1e-7) + 1e-9
         return _trace(f, values)
     except (ValueError, ArithmeticError) as error:
         raise TraceError(f"compile: f failed at a point next to the example inputs ({error}); "
                          "trace it at a point inside its domain") from error
     finally:
         for v, data in zip(values, saved):
-            v.data = data
+            v._data = data
 
 
 def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:

@@ -62,7 +62,7 @@ class Value:
 
     # Slots and no closures: a node is small, and the graph has no reference cycles,
     # so reference counting frees it the moment the last reference goes.
-    __slots__ = ("data", "grad", "_label", "_prev", "_local", "_prim", "_visit")
+    __slots__ = ("_data", "grad", "_label", "_prev", "_local", "_prim", "_visit", "_stamp")
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
@@ -73,13 +73,36 @@ class Value:
             raise TypeError(
                 f"Value() takes an int or a float, got {type(data).__name__} ({data!r})"
             )
-        self.data = float(data)
+        self._data = float(data)
+        self._stamp = _now
         self.grad = 0.0
         self.label = label  # checked by the property below
         self._prev: tuple[Value, ...] = ()
         self._local: tuple[Any, ...] = ()
         self._prim: Primitive | None = None
         self._visit: object = None  # the mark of the last graph walk that reached it
+
+    # --- the number, and when it last changed -------------------------------------------
+
+    @property
+    def data(self) -> float:
+        """The number this node holds."""
+        return self._data
+
+    @data.setter
+    def data(self, number: float) -> None:
+        # A node records its local derivatives from its parents' numbers when it is
+        # made. Setting a number afterwards makes those records stale: the stamp says
+        # when, and the graph walks of backward() and grad() refuse a node computed
+        # before a parent changed (PyTorch refuses too), instead of mixing old slopes
+        # with new numbers. The engine writes ``_data`` itself and never stamps.
+        global _now
+        with _clock:
+            _now += 1
+            self._stamp = _now
+        self._data = number
+        if self._prev:  # its own number no longer matches what its parents gave
+            self._local = _CHANGED
 
     # --- introspection ---------------------------------------------------------------
 
@@ -124,11 +147,11 @@ class Value:
 
     def item(self) -> float:
         """The number held, as in PyTorch (the same as ``.data``)."""
-        return self.data
+        return self._data
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{name})"
 
     # --- the hot path: + and * written out by hand --------------------------------------
     # These two ops make most of the nodes of a network, so they skip the generic
@@ -138,7 +161,7 @@ class Value:
     def __add__(self, other: Any) -> "Value":
         if type(other) is not Value:
             other = _to_value(other, P.ADD)
-        out = self.data + other.data
+        out = self._data + other._data
         if not _is_recording():
             return _leaf(out)
         return _node(out, (self, other), _ONE_ONE, P.ADD)
@@ -146,16 +169,16 @@ class Value:
     def __mul__(self, other: Any) -> "Value":
         if type(other) is not Value:
             other = _to_value(other, P.MUL)
-        out = self.data * other.data
+        out = self._data * other._data
         if not _is_recording():
             return _leaf(out)
         # d(xy)/dx = y and d(xy)/dy = x: the parents' own floats, nothing new allocated.
-        return _node(out, (self, other), (other.data, self.data), P.MUL)
+        return _node(out, (self, other), (other._data, self._data), P.MUL)
 
     def __sub__(self, other: Any) -> "Value":
         if type(other) is not Value:
             other = _to_value(other, P.SUB)
-        out = self.data - other.data
+        out = self._data - other._data
         if not _is_recording():
             return _leaf(out)
         return _node(out, (self, other), _ONE_MINUS_ONE, P.SUB)
@@ -223,7 +246,7 @@ class Value:
 
         Written out by hand like + and *: every hidden neuron of an MLP ends in it.
         """
-        x = self.data
+        x = self._data
         off = x <= 0  # not "x > 0": a NaN is not off, it passes through, as in PyTorch
         out = 0.0 if off else x
         if not _is_recording():
@@ -247,16 +270,16 @@ class Value:
     __hash__ = object.__hash__
 
     def __lt__(self, other: Any) -> bool:
-        return self.data < _number_of(other, "<")
+        return self._data < _number_of(other, "<")
 
     def __le__(self, other: Any) -> bool:
-        return self.data <= _number_of(other, "<=")
+        return self._data <= _number_of(other, "<=")
 
     def __gt__(self, other: Any) -> bool:
-        return self.data > _number_of(other, ">")
+        return self._data > _number_of(other, ">")
 
     def __ge__(self, other: Any) -> bool:
-        return self.data >= _number_of(other, ">=")
+        return self._data >= _number_of(other, ">=")
 
     # --- backpropagation ----------------------------------------------------------------
 
@@ -304,7 +327,8 @@ _new_value = object.__new__
 def _node(data: float, prev: tuple, local: tuple, prim: Primitive) -> Value:
     """Make an interior node without running ``__init__``'s checks (data is a float)."""
     node = _new_value(Value)
-    node.data = data
+    node._data = data
+    node._stamp = _now
     node.grad = 0.0
     node._label = ""
     node._prev = prev
@@ -337,7 +361,7 @@ def _number_of(other: Any, symbol: str) -> float:
             "values cannot be recorded, so compile refuses f (use relu, abs or other "
             "primitives instead of if/else, or run f eagerly)")
     if isinstance(other, Value):
-        return other.data
+        return other._data
     if isinstance(other, numbers.Real):
         return other
     raise TypeError(f"cannot compare Value {symbol} {type(other).__name__} ({other!r})")
@@ -357,7 +381,7 @@ def apply(prim: Primitive, *args: Value) -> Value:
     args = tuple([a if type(a) is Value else _to_value(a, prim) for a in args])
     if prim.arity is not None and len(args) != prim.arity:
         raise TypeError(f"{prim.name} takes {prim.arity} argument(s), got {len(args)}")
-    datas = [a.data for a in args]
+    datas = [a._data for a in args]
     try:
         out = prim.forward(*datas)
     except OverflowError as error:
@@ -427,17 +451,17 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     prim = P.WEIGHTED_SUM
     # One pass both reads the floats and checks that every item is a Value; only when
     # some are plain numbers is the slower converting path taken.
-    weight_data = [w.data for w in weights if type(w) is Value]
+    weight_data = [w._data for w in weights if type(w) is Value]
     if len(weight_data) != len(weights):
         weights = [_to_value(w, prim) for w in weights]
-        weight_data = [w.data for w in weights]
-    input_data = [x.data for x in inputs if type(x) is Value]
+        weight_data = [w._data for w in weights]
+    input_data = [x._data for x in inputs if type(x) is Value]
     if len(input_data) != len(inputs):
         inputs = [_to_value(x, prim) for x in inputs]
-        input_data = [x.data for x in inputs]
+        input_data = [x._data for x in inputs]
     if type(bias) is not Value:
         bias = _to_value(bias, prim)
-    out = sum(map(operator.mul, weight_data, input_data), bias.data)
+    out = sum(map(operator.mul, weight_data, input_data), bias._data)
     if not _is_recording():
         return _leaf(out)
     return _node(out, (bias, *weights, *inputs), (1.0, *input_data, *weight_data), prim)
@@ -488,6 +512,8 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
     # _PARENTS_DONE: when it comes back to the top, every parent of the node under it
     # is in ``order``, so the node can follow. A node is marked when it is expanded,
     # not when it is pushed: a marked parent is then always already in ``order``.
+    # Every edge is also checked for a number changed since the node was made (see
+    # Value.data), so no walk hands a stale graph to backward, grad or a drawing.
     stack = [root]
     while stack:
         node = stack.pop()
@@ -499,12 +525,37 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         node._visit = visited
         stack.append(node)
         stack.append(_PARENTS_DONE)
+        made = node._stamp
         for parent in reversed(node._prev):
+            if parent._stamp > made:
+                raise _stale(node, parent)
             if parent._visit is not visited:
                 stack.append(parent)
+        if node._local is _CHANGED:
+            raise _stale(node, None)
 
 
 _one_walk_at_a_time = threading.Lock()
+
+# The clock of ``.data`` changes (see Value.data): every node is stamped with the time it
+# was made, every change of a number with a later time.
+_now = 0
+_clock = threading.Lock()
+_CHANGED = None  # the local derivatives of a node whose own number was set
+
+
+class StaleGraphError(RuntimeError):
+    """A value was changed (``.data`` set) after nodes were computed from it."""
+
+
+def _stale(node: Value, parent: Value | None) -> StaleGraphError:
+    if parent is None:
+        what = f"{node!r} had its .data set after it was computed"
+    else:
+        what = (f"{parent!r} had its .data set after {node!r} was computed from it")
+    return StaleGraphError(
+        f"{what}, so the graph's recorded slopes no longer fit its numbers; run the "
+        "forward pass again after changing a value (PyTorch refuses this too)")
 _one_backward_at_a_time = threading.RLock()  # see Value.backward
 _PARENTS_DONE = object()
 
@@ -551,7 +602,7 @@ def _chain(local: Any, grad: Any) -> Any:
     if type(local) is float:
         if local == 1.0:
             return grad
-        if local == 0.0 and type(grad) is Value and math.isfinite(grad.data):
+        if local == 0.0 and type(grad) is Value and math.isfinite(grad._data):
             return 0.0
     return local * grad
 

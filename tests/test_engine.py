@@ -360,3 +360,61 @@ def test_threads_calling_backward_on_one_graph_accumulate_as_if_one_after_anothe
     finally:
         sys.setswitchinterval(switch)
     assert [x.grad for x in xs] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_graph_whose_numbers_changed_is_refused_on_every_path():
+    # One question, one answer: backward() and grad() used to keep the old slopes while
+    # grad(create_graph=True) used the new number. Now every path refuses, as PyTorch.
+    from autograd import StaleGraphError, grad
+    from autograd.viz import draw_backward
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    x.data = 3.0
+    message = (r"^Value\(data=3.0, grad=0.0, label='x'\) had its \.data set after "
+               r"Value\(data=4.0, grad=0.0, label='y'\) was computed from it, so the graph's "
+               r"recorded slopes no longer fit its numbers; run the forward pass again")
+    for attempt in (lambda: y.backward(), lambda: grad(y, x),
+                    lambda: grad(y, x, create_graph=True), lambda: draw_backward(y)):
+        with pytest.raises(StaleGraphError, match=message):
+            attempt()
+    assert x.grad == 0.0
+    fresh = x * x                      # a new forward pass uses the new number
+    fresh.backward()
+    assert x.grad == 6.0
+
+
+def test_changing_an_interior_value_makes_its_own_slopes_stale():
+    from autograd import StaleGraphError
+    x = Value(0.3)
+    h = x.tanh()
+    out = h * 2.0
+    h.data = 0.5                       # tanh's recorded slope 1 - h^2 no longer fits
+    with pytest.raises(StaleGraphError, match=r"Value\(data=0.5, grad=0.0\) had its \.data "
+                                              r"set after"):
+        out.backward()
+    with pytest.raises(StaleGraphError, match=r"had its \.data set after it was computed"):
+        h.backward()
+
+
+def test_a_training_step_then_backward_on_the_old_graph_is_refused_but_a_new_one_works():
+    from autograd import StaleGraphError
+    from nn import MLP, SGD
+    model = MLP(2, [3, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    loss = (model([1.0, -1.0]) - 1.0) ** 2
+    loss.backward()
+    optimizer.step()
+    with pytest.raises(StaleGraphError):
+        loss.backward()
+    optimizer.zero_grad()
+    (model([1.0, -1.0]) - 1.0).backward()     # the next step's graph is fresh
+
+
+def test_compile_leaves_graphs_built_before_it_valid():
+    import autograd
+    w = Value(0.5)
+    before = w * 3.0
+    autograd.compile(lambda x, w: x * w, [1.0, w])   # traces twice, nudging w and back
+    before.backward()
+    assert w.grad == 3.0 and w.data == 0.5
