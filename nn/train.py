@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from autograd import Value, no_grad
 
-from .checks import check_number
+from .checks import check_count, check_number
 from .callbacks import (Callback, DivergenceGuard, EarlyStopping, LambdaCallback, ProgressBar,
                         TrainingRun, diverged)
 from .compiled import CompiledLoss
@@ -375,6 +375,11 @@ def _from_deprecated(options: dict[str, Any]) -> list[Callback]:
             warnings.warn(f"fit({name}=...) is replaced by callbacks=[{_REPLACED_BY[name]}]",
                           FutureWarning, stacklevel=3)
     callbacks: list[Callback] = []
+    if "patience" in options:  # the old meaning: epochs without improvement, at least 1
+        check_count(options["patience"], "fit: patience", minimum=1)
+        if options.get("tolerance") is None:
+            raise ValueError("fit: patience needs tolerance (the improvement that counts); "
+                             "or use callbacks=[EarlyStopping(patience=...)]")
     if options.get("tolerance") is not None:
         callbacks.append(EarlyStopping(monitor="loss", min_delta=options["tolerance"],
                                        patience=options.get("patience", 5)))

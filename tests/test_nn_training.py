@@ -1,6 +1,7 @@
 """Losses, optimisers, schedules, fit and the data sets."""
 
 import math
+import warnings
 
 import pytest
 
@@ -338,3 +339,16 @@ def test_fit_checks_its_data_before_training_and_changes_nothing(case):
     with pytest.raises(ValueError, match=message):
         fit(model, options.pop("X"), options.pop("y"), epochs=3, progress=False, **options)
     assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"patience": 0, "tolerance": 1e-3}, r"^fit: patience must be a whole number >= 1, got 0$"),
+    ({"patience": -1, "tolerance": 1e-3}, r"^fit: patience must be a whole number >= 1, got -1$"),
+    ({"patience": 3}, r"^fit: patience needs tolerance"),
+])
+def test_the_old_patience_keyword_is_checked(options, message):
+    X, y = data.make_moons(20, seed=0, signed=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # it warns once per keyword
+        with pytest.raises(ValueError, match=message):
+            fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, **options)
