@@ -45,7 +45,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from .codegen import PRODUCT, Expr, Names, written
-from .engine import TraceError, Value, _domain_error, topological_order, tracing
+from .engine import (TraceError, Value, _domain_error, _needs_table_rule,
+                     topological_order, tracing)
 from .primitives import Primitive, masked
 
 __all__ = ["BatchFloatingPointError", "CompiledFunction", "TraceError", "compile"]
@@ -400,6 +401,8 @@ def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:
     next_slot = len(values) + len(constants)
     for node in order:
         if not node.is_leaf:
+            if node.primitive is None:
+                raise TraceError(str(_needs_table_rule(node, "compile")))
             slot[node] = next_slot
             steps.append(_Step(node.primitive, tuple(slot[p] for p in node.parents), next_slot))
             next_slot += 1

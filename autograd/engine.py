@@ -24,7 +24,7 @@ import operator
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import primitives as P
 from .primitives import Primitive
@@ -62,13 +62,18 @@ class Value:
 
     # Slots and no closures: a node is small, and the graph has no reference cycles,
     # so reference counting frees it the moment the last reference goes.
-    __slots__ = ("_data", "grad", "_label", "_prev", "_local", "_prim", "_visit", "_stamp")
+    __slots__ = ("_data", "grad", "_label", "_prev", "_local", "_prim", "_visit", "_stamp",
+                 "__weakref__")
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
     __array_ufunc__ = None
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(self, data: float, _children: Iterable["Value"] = (), _op: str = "",
+                 label: str = "") -> None:
+        """``Value(data)`` makes a leaf. ``_children`` and ``_op`` are micrograd's: a node
+        made by hand from its parents, whose gradient rule is the ``_backward`` closure
+        you set on it (see ``_backward``)."""
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(
                 f"Value() takes an int or a float, got {type(data).__name__} ({data!r})"
@@ -77,8 +82,8 @@ class Value:
         self._stamp = _now
         self.grad = 0.0
         self.label = label  # checked by the property below
-        self._prev: tuple[Value, ...] = ()
-        self._local: tuple[Any, ...] = ()
+        self._prev: tuple[Value, ...] = _checked_children(_children)
+        self._local: Any = _UserRule(_op) if self._prev or _op else ()
         self._prim: Primitive | None = None
         self._visit: object = None  # the mark of the last graph walk that reached it
 
@@ -131,6 +136,10 @@ class Value:
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent, recorded by the forward pass."""
+        if not self._prev:
+            return ()
+        if type(self._local) is _UserRule:
+            raise _needs_table_rule(self, "local_derivatives")
         if len(self._local) != len(self._prev):  # an off relu: its slope is 0
             return (0.0,) * len(self._prev)
         return self._local
@@ -138,7 +147,50 @@ class Value:
     @property
     def _op(self) -> str:
         # micrograd names its ops with a string in ``_op``; keep that for its tools.
+        if type(self._local) is _UserRule:
+            return self._local.op
         return self._prim.label() if self._prim is not None else ""
+
+    @_op.setter
+    def _op(self, text: str) -> None:
+        if self._prim is not None:
+            raise AttributeError(f"the op of {self!r} is its primitive's "
+                                 f"({self._prim.label()!r}) and cannot be renamed")
+        if not isinstance(text, str):
+            raise TypeError(f"Value._op must be a str, got {type(text).__name__}")
+        if type(self._local) is _UserRule:
+            self._local.op = text
+        else:
+            self._local = _UserRule(text)
+
+    # --- micrograd's backward, one node at a time ---------------------------------------
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node backward: push ``self.grad`` to the parents, adding
+        ``local derivative * self.grad`` to each (``o.grad = 1.0; o._backward()``).
+
+        A node made micrograd's way, ``Value(data, (x,), 'exp')``, runs the closure
+        assigned to its ``_backward`` instead; ``backward()`` calls it in topological
+        order. (The function is made on request, not stored on every node: a bound
+        method kept on each node would be a reference cycle per node.)
+
+        Example:
+            >>> x = Value(3.0); y = x * x; y.grad = 1.0
+            >>> y._backward(); x.grad
+            6.0
+        """
+        if type(self._local) is _UserRule:
+            return self._local.backward or _no_backward
+        return functools.partial(_push_gradient, self)
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(f"Value._backward must be a function, got {type(function).__name__}")
+        op = self._op
+        self._local = _UserRule(op, function)
+        self._prim = None  # its gradient rule is now the closure, not the table's
 
     @property
     def is_leaf(self) -> bool:
@@ -317,6 +369,67 @@ class Value:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+# --- nodes made micrograd's way ------------------------------------------------------
+
+
+class _UserRule:
+    """The gradient rule of a node made micrograd's way: its ``_op`` text and the
+    ``_backward`` closure the user gave it (None: no gradient flows, as in micrograd).
+
+    It stands where a node keeps its local derivatives (``_local``), and iterating it
+    runs the closure: backward()'s loop zips each node's parents with its local
+    derivatives, so for such a node the zip itself calls the closure, at the node's
+    turn in topological order, and the loop adds nothing more. Table nodes pay nothing.
+    """
+
+    __slots__ = ("op", "backward")
+
+    def __init__(self, op: str, backward: Callable[[], None] | None = None) -> None:
+        if not isinstance(op, str):
+            raise TypeError(f"Value: _op must be a str, got {type(op).__name__} ({op!r})")
+        self.op, self.backward = op, backward
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.backward is not None:
+            self.backward()
+        return iter(())
+
+
+def _no_backward() -> None:
+    """micrograd's ``_backward`` of a leaf: nothing to push."""
+
+
+def _push_gradient(node: Value) -> None:
+    for parent, local in zip(node._prev, node._local):
+        parent.grad += local * node.grad
+
+
+def _checked_children(children: Any) -> tuple[Value, ...]:
+    if isinstance(children, str):
+        raise TypeError(f"Value: the second argument is micrograd's _children (a tuple of "
+                        f"Values); for a name write label={children!r}")
+    if isinstance(children, Value):
+        raise TypeError("Value: _children must be a tuple of Values, got a single Value; "
+                        "write (x,)")
+    try:
+        parents = tuple(children)
+    except TypeError:
+        raise TypeError(f"Value: _children must be a tuple of Values, got "
+                        f"{type(children).__name__} ({children!r})") from None
+    for i, parent in enumerate(parents):
+        if not isinstance(parent, Value):
+            raise TypeError(f"Value: _children[{i}] must be a Value, got "
+                            f"{type(parent).__name__} ({parent!r})")
+    return parents
+
+
+def _needs_table_rule(node: Value, where: str) -> TypeError:
+    return TypeError(
+        f"{where}: {node!r} (op {node._op!r}) was made micrograd's way, with a _backward "
+        f"closure, which only backward() runs; {where} needs the derivative rule of each "
+        "op from the table: declare the op with autograd.primitives instead")
 
 
 # --- building nodes -------------------------------------------------------------------
@@ -581,6 +694,8 @@ def _backpropagate_graph(order: list[Value]) -> None:
 
 def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
     """The local derivatives of ``node`` as Values (graphs), from the table's rule."""
+    if node._prim is None:
+        raise _needs_table_rule(node, "grad(create_graph=True)")
     if node._prim.masks_gradient:  # type: ignore[union-attr]
         return node._local  # a constant 1, or nothing passed back (see _MASKED)
     token = _building_derivatives.set(True)
@@ -675,6 +790,8 @@ def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
     # (One test per node, never per edge, and backward()'s own loop has none.)
     for node in reversed(order):
         if node._prev:
+            if node._prim is None:  # its rule is a closure that writes .grad
+                raise _needs_table_rule(node, "grad" if after_node is None else "draw_backward")
             upstream = gradients[node]
             for parent, local in zip(node._prev, node._local):
                 gradients[parent] = gradients.get(parent, 0.0) + local * upstream

@@ -182,13 +182,14 @@ class Neuron(Module):
         -0.5
     """
 
-    def __init__(self, nin: int, activation: str = "relu", init: str = "uniform",
-                 seed: int | None = None, *, _scale: float | None = None,
-                 _rng: random.Random | None = None) -> None:
+    def __init__(self, nin: int, activation: str | None = None, init: str = "uniform",
+                 seed: int | None = None, *, nonlin: bool | None = None,
+                 _scale: float | None = None, _rng: random.Random | None = None) -> None:
         _check_size(nin, "nin")
         _check_choice(init, INITS, "init")
         rng = _rng or _make_rng(seed)
         scale = _init_scale(init, nin, 1) if _scale is None else _scale
+        activation = _activation_of(activation, nonlin, "Neuron")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation")
         self._activate = ACTIVATIONS[activation]
         self.w = [Value(rng.uniform(-scale, scale)) for _ in range(nin)]
@@ -199,8 +200,26 @@ class Neuron(Module):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
         return self._activate(weighted_sum(self.w, x, self.b))
 
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the neuron is linear."""
+        return self.activation != "linear"
+
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+def _activation_of(activation: str | None, nonlin: bool | None, where: str) -> str:
+    """The activation, from ours or from micrograd's ``nonlin`` (True: ReLU, False:
+    linear); ReLU when neither is given."""
+    if nonlin is None:
+        return "relu" if activation is None else activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"{where}: nonlin must be True or False, got {nonlin!r}")
+    implied = "relu" if nonlin else "linear"
+    if activation is not None and (activation == "linear") == nonlin:
+        raise ValueError(f"{where}: nonlin={nonlin} contradicts activation={activation!r}")
+    return activation if activation is not None else implied
 
 
 class Layer(Module):
@@ -209,19 +228,26 @@ class Layer(Module):
     Returns a list of ``nout`` Values, or a single Value when ``nout == 1``.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", init: str = "uniform",
-                 seed: int | None = None, *, _rng: random.Random | None = None) -> None:
+    def __init__(self, nin: int, nout: int, activation: str | None = None,
+                 init: str = "uniform", seed: int | None = None, *,
+                 nonlin: bool | None = None, _rng: random.Random | None = None) -> None:
         _check_size(nin, "nin")
         _check_size(nout, "nout")
         _check_choice(init, INITS, "init")
         rng = _rng or _make_rng(seed)
         scale = _init_scale(init, nin, nout)
+        activation = _activation_of(activation, nonlin, "Layer")
         self.neurons = [Neuron(nin, activation, init, _scale=scale, _rng=rng)
                         for _ in range(nout)]
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the layer is linear."""
+        return self.neurons[0].nonlin
 
     def __repr__(self) -> str:
         return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)} " \

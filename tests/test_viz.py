@@ -204,7 +204,9 @@ def test_a_label_must_be_a_string():
     with pytest.raises(TypeError, match=r"Value.label must be a str, got int \(3\)"):
         Value(1.0).label = 3
     with pytest.raises(TypeError, match="label must be a str, got tuple"):
-        Value(1.0, (Value(2.0),))
+        Value(1.0, label=(Value(2.0),))
+    # the second positional argument is micrograd's _children, not a label
+    assert Value(1.0, (Value(2.0),)).label == ""
 
 
 def test_numbers_never_show_a_negative_zero():

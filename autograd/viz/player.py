@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ..engine import Value
+from ..engine import Value, _needs_table_rule, topological_order
 from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
@@ -81,6 +81,9 @@ def draw_backward(root: Value, gradient: float = 1.0, *, forward: bool = True,
         raise ValueError(f"draw_backward: forward must be True or False; got {forward!r}")
     chosen = DrawOptions.from_keywords(
         "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options)
+    for node in topological_order(root):  # the steps write each op's rule in words
+        if node.parents and node.primitive is None:
+            raise _needs_table_rule(node, "draw_backward")
     graph = VisibleGraph.of(root, chosen, parameter_names(params))
     steps = (forward_steps(graph) if forward else []) + \
         backward_steps(graph, _seed(gradient))
