@@ -130,8 +130,12 @@ class Value:
 
     @property
     def primitive(self) -> Primitive | None:
-        """The primitive that made this node, or None for a leaf."""
-        return self._prim
+        """The primitive that made this node, or None for a leaf. For an op with a
+        number operand, bound to its number (``x * 2``: MUL_CONST bound to 2)."""
+        prim = self._prim
+        if prim is not None and prim.constant_samples and prim.constant is None:
+            return prim.bind(self._local[-1])  # the number stored after the slope
+        return prim
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
@@ -140,16 +144,16 @@ class Value:
             return ()
         if type(self._local) is _UserRule:
             raise _needs_table_rule(self, "local_derivatives")
-        if len(self._local) != len(self._prev):  # an off relu: its slope is 0
+        if not self._local:  # an off relu: its slope is 0
             return (0.0,) * len(self._prev)
-        return self._local
+        return tuple(self._local[:len(self._prev)])  # without a number operand after it
 
     @property
     def _op(self) -> str:
         # micrograd names its ops with a string in ``_op``; keep that for its tools.
         if type(self._local) is _UserRule:
             return self._local.op
-        return self._prim.label() if self._prim is not None else ""
+        return self.primitive.label() if self._prim is not None else ""  # type: ignore
 
     @_op.setter
     def _op(self, text: str) -> None:
@@ -210,9 +214,19 @@ class Value:
     # ``apply`` and store their local derivatives directly. A test checks each against
     # the table's rule (tests/test_primitives.py::test_hand_written_ops_match_table).
 
+    # A number operand (v * 2.0, v + 1) makes no node of its own: the result is one node
+    # of MUL_CONST (ADD_CONST, ...) whose local derivatives hold the slope and, after it,
+    # the number (backward's zip stops at the one parent, so it never reads the number).
+    # Plain float and int are recognised by their exact type first; other numbers, such
+    # as NumPy's, by the slower abstract check in _number_or_value.
+
     def __add__(self, other: Any) -> "Value":
         if type(other) is not Value:
-            other = _to_value(other, P.ADD)
+            if type(other) is float or type(other) is int:
+                return _with_number(self._data + other, self, 1.0, other, P.ADD_CONST)
+            other = _number_or_value(other, P.ADD)
+            if type(other) is float:
+                return _with_number(self._data + other, self, 1.0, other, P.ADD_CONST)
         out = self._data + other._data
         if not _is_recording():
             return _leaf(out)
@@ -220,7 +234,11 @@ class Value:
 
     def __mul__(self, other: Any) -> "Value":
         if type(other) is not Value:
-            other = _to_value(other, P.MUL)
+            if type(other) is float or type(other) is int:
+                return _with_number(self._data * other, self, other, other, P.MUL_CONST)
+            other = _number_or_value(other, P.MUL)
+            if type(other) is float:
+                return _with_number(self._data * other, self, other, other, P.MUL_CONST)
         out = self._data * other._data
         if not _is_recording():
             return _leaf(out)
@@ -229,33 +247,49 @@ class Value:
 
     def __sub__(self, other: Any) -> "Value":
         if type(other) is not Value:
-            other = _to_value(other, P.SUB)
+            other = _number_or_value(other, P.SUB)
+            if type(other) is float:
+                return _with_number(self._data - other, self, 1.0, other, P.SUB_CONST)
         out = self._data - other._data
         if not _is_recording():
             return _leaf(out)
         return _node(out, (self, other), _ONE_MINUS_ONE, P.SUB)
 
-    # --- every other op goes through the table ----------------------------------------
+    def __radd__(self, other: Any) -> "Value":
+        other = _number_or_value(other, P.ADD)
+        return _with_number(other + self._data, self, 1.0, other, P.ADD_CONST)
+
+    def __rsub__(self, other: Any) -> "Value":
+        other = _number_or_value(other, P.SUB)
+        return _with_number(other - self._data, self, -1.0, other, P.RSUB_CONST)
+
+    def __rmul__(self, other: Any) -> "Value":
+        other = _number_or_value(other, P.MUL)
+        return _with_number(other * self._data, self, other, other, P.MUL_CONST)
 
     def __truediv__(self, other: Any) -> "Value":
-        return apply(P.DIV, self, other)
+        if type(other) is Value:
+            return apply(P.DIV, self, other)
+        k = _number_or_value(other, P.DIV)
+        if type(k) is not float:  # a Value subclass
+            return apply(P.DIV, self, k)
+        if k == 0:
+            raise _domain_error(P.DIV, [self._data, k], ZeroDivisionError())
+        return _with_number(self._data / k, self, 1.0 / k, k, P.DIV_CONST)
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        k = _number_or_value(other, P.DIV)
+        if self._data == 0:
+            raise _domain_error(P.DIV, [k, self._data], ZeroDivisionError())
+        out = k / self._data
+        return _with_number(out, self, -out / self._data, k, P.RDIV_CONST)
+
+    # --- every other op goes through the table ----------------------------------------
 
     def __pow__(self, other: Any) -> "Value":
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             return apply(P.POW_CONST.bind(float(other)), self)
         return apply(P.POW, self, other)
-
-    def __radd__(self, other: Any) -> "Value":
-        return apply(P.ADD, other, self)
-
-    def __rsub__(self, other: Any) -> "Value":
-        return apply(P.SUB, other, self)
-
-    def __rmul__(self, other: Any) -> "Value":
-        return apply(P.MUL, other, self)
-
-    def __rtruediv__(self, other: Any) -> "Value":
-        return apply(P.DIV, other, self)
 
     def __rpow__(self, other: Any) -> "Value":
         return apply(P.POW, other, self)
@@ -455,6 +489,25 @@ def _leaf(data: float) -> Value:
     return _node(data, (), (), None)  # type: ignore[arg-type]
 
 
+def _with_number(out: float, x: Value, slope: float, number: float, prim: Primitive) -> Value:
+    """The node of ``x`` and a number operand: one parent, the slope, then the number."""
+    if not _is_recording():
+        return _leaf(out)
+    return _node(out, (x,), (slope, number), prim)
+
+
+def _number_or_value(other: Any, prim: Primitive) -> Any:
+    """A Value as it is, a number as a float; anything else is refused clearly."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, numbers.Real) and not isinstance(other, bool):
+        return float(other)
+    raise TypeError(
+        f"unsupported operand type for {prim.symbol} ({prim.name}): "
+        f"{type(other).__name__} ({other!r}); expected an int, a float or a Value"
+    )
+
+
 def _to_value(other: Any, prim: Primitive) -> Value:
     """Turn a plain number into a constant leaf; refuse anything else clearly."""
     if isinstance(other, Value):
@@ -605,7 +658,7 @@ def topological_order(*roots: Value) -> list[Value]:
     Example:
         >>> x = Value(1.0, label="x"); y = x * 2; z = y + x
         >>> [n.label or n._op for n in topological_order(z)]
-        ['x', '', '*', '+']
+        ['x', '*', '+']
     """
     with _one_walk_at_a_time:
         # A fresh mark per walk: a node is visited when it carries this walk's mark.
@@ -700,7 +753,7 @@ def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
         return node._local  # a constant 1, or nothing passed back (see _MASKED)
     token = _building_derivatives.set(True)
     try:
-        return node._prim.derivative(node, *node._prev)  # type: ignore[union-attr]
+        return node.primitive.derivative(node, *node._prev)  # type: ignore[union-attr]
     finally:
         _building_derivatives.reset(token)
 

@@ -70,6 +70,11 @@ class Primitive:
     # Why a slope of 0 happens, when the op has a reason a learner should hear.
     zero_slope_note: str = ""
     constant: float | None = None  # set on ops bound to a number, like x ** 3
+    # Ops with a number operand (x * 2, x ** 3): the numbers tests bind them to, how a
+    # formula and a drawing's label write them ({x}: the argument, {k}: the number).
+    constant_samples: tuple[float, ...] = ()
+    formula_text: str = ""
+    label_text: str = "{symbol}{k}"
     # The slope is 1 or 0, and where it is 0 the op passes *no* gradient back, even an
     # infinite or NaN one (relu, like PyTorch's threshold backward). For every other op
     # a zero slope times an infinite upstream gradient is NaN, as IEEE arithmetic says.
@@ -84,7 +89,7 @@ class Primitive:
         """The short text drawings show for this op (``**3`` for a bound power)."""
         if self.constant is None:
             return self.symbol
-        return f"{self.symbol}{self.constant:g}"
+        return self.label_text.format(symbol=self.symbol, k=f"{self.constant:g}")
 
     def slope_template(self, position: int, count: int) -> str:
         """The rule text of d out / d argument ``position`` (of ``count`` arguments),
@@ -131,8 +136,8 @@ class Primitive:
         if self.name == "neg":  # -(0), not -0, which reads as a negative zero
             (x,) = arguments
             return f"-({x})" if x[:1].isdigit() else f"-{x}"
-        if self.constant is not None:  # x ** k
-            return f"{arguments[0]}^{self.constant:g}"
+        if self.constant is not None:  # x ** k, x * k, k / x, ...
+            return self.formula_text.format(x=arguments[0], k=f"{self.constant:g}")
         if self.name == "pow":
             return f"{arguments[0]}^{arguments[1]}"
         if self.arity == 2:  # the infix operators + - * /
@@ -431,7 +436,34 @@ POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
     (_POSITIVE,),
     requires="a positive base, or a whole-number exponent (and no 0 ** negative)",
     slope_text=("{k} * {x}^{k_minus_1}",),
+    constant_samples=(2.0, 3.0, 0.5, -1.0, -2.0, 1.5), formula_text="{x}^{k}",
 )
+# A number operand costs no node of its own: x * 2 is one node of MUL_CONST bound to 2.
+# (The engine's + - * / store the number after the local derivative instead of binding,
+# see Value.__mul__; Value.primitive binds it when something asks.)
+_NUMBERS = (2.0, -0.5, 3.0, 1.0, -1.5)
+ADD_CONST = Primitive("add_const", "+", 1, lambda x, *, k: x + k,
+                      lambda out, x, *, k: (1.0,), (_ANY,), slope_text=("1",),
+                      constant_samples=_NUMBERS, formula_text="{x} + {k}")
+SUB_CONST = Primitive("sub_const", "-", 1, lambda x, *, k: x - k,
+                      lambda out, x, *, k: (1.0,), (_ANY,), slope_text=("1",),
+                      constant_samples=_NUMBERS, formula_text="{x} - {k}")
+RSUB_CONST = Primitive("rsub_const", "-", 1, lambda x, *, k: k - x,
+                       lambda out, x, *, k: (-1.0,), (_ANY,), slope_text=("-1",),
+                       constant_samples=_NUMBERS, formula_text="{k} - {x}",
+                       label_text="{k}{symbol}")
+MUL_CONST = Primitive("mul_const", "*", 1, lambda x, *, k: x * k,
+                      lambda out, x, *, k: (k,), (_ANY,), slope_text=("{k}",),
+                      constant_samples=_NUMBERS, formula_text="{x} * {k}")
+DIV_CONST = Primitive("div_const", "/", 1, lambda x, *, k: x / k,
+                      lambda out, x, *, k: (1.0 / k,), (_ANY,), requires="a non-zero divisor",
+                      slope_text=("1/{k}",), constant_samples=_NUMBERS,
+                      formula_text="{x} / {k}")
+RDIV_CONST = Primitive("rdiv_const", "/", 1, lambda x, *, k: k / x,
+                       lambda out, x, *, k: (-out / x,), (Interval(avoid=(0.0,)),),
+                       requires="a non-zero divisor", slope_text=("-{k}/{x}^2",),
+                       constant_samples=_NUMBERS, formula_text="{k} / {x}",
+                       label_text="{k}{symbol}")
 EXP = Primitive("exp", "exp", 1, exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
                 requires="x below about 709 (larger overflows a float)",
                 slope_text=("exp({x})",))
@@ -472,6 +504,7 @@ LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,
 #: Every primitive, by name. Tests, drawings and tools iterate over this.
 PRIMITIVES: dict[str, Primitive] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, EXP, LOG, SQRT, TANH, SIGMOID,
+    for op in (ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, ADD_CONST, SUB_CONST, RSUB_CONST,
+               MUL_CONST, DIV_CONST, RDIV_CONST, EXP, LOG, SQRT, TANH, SIGMOID,
                SOFTPLUS, RELU, ABS, SIN, COS, SUM, WEIGHTED_SUM, LOGSUMEXP)
 }

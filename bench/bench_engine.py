@@ -5,6 +5,7 @@ Workloads:
           max-margin loss + 1e-4 L2, SGD), micrograd's own nn code in both cases:
           once on micrograd's Value, once on ours (so only the engine differs).
   chain   forward + backward of a chain of binary ops (y = y * a + b), 100,000 deep.
+  numbers the same chain with plain-number operands (y = y * 0.999 + 0.001).
   wide    forward + backward of a sum of 100,000 products.
   memory  peak RSS per node of the demo step's graph (each engine in a fresh process).
 
@@ -55,6 +56,16 @@ def chain(value_class, depth: int) -> float:
     return x.grad
 
 
+def chain_of_numbers(value_class, depth: int) -> float:
+    """The same chain written as people write it, with plain-number operands."""
+    x = value_class(0.5)
+    y = x
+    for _ in range(depth // 2):
+        y = y * 0.999 + 0.001
+    y.backward()
+    return x.grad
+
+
 def wide(value_class, width: int) -> float:
     xs = [value_class(i / width) for i in range(width)]
     total = sum(x * x for x in xs)
@@ -99,6 +110,16 @@ def bench_chain(repeats: int, depth: int) -> None:
     }
     times = interleaved(runs, repeats)
     report(f"chain of {depth:,} binary ops, forward + backward", times, "micrograd")
+
+
+def bench_chain_of_numbers(repeats: int, depth: int) -> None:
+    runs = {
+        "micrograd": lambda: run_with_deep_stack(chain_of_numbers, micro_engine.Value, depth),
+        "autograd": lambda: chain_of_numbers(autograd.Value, depth),
+    }
+    times = interleaved(runs, repeats)
+    report(f"chain of {depth:,} ops with number operands (y * 0.999 + 0.001), "
+           "forward + backward", times, "micrograd")
 
 
 def bench_wide(repeats: int, width: int) -> None:
@@ -169,7 +190,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--depth", type=int, default=100_000)
-    parser.add_argument("--only", choices=["step", "chain", "wide", "memory"])
+    parser.add_argument("--only", choices=["step", "chain", "numbers", "wide", "memory"])
     parser.add_argument("--memory-child", choices=list(ENGINES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -180,6 +201,8 @@ def main() -> None:
         bench_step(args.repeats)
     if args.only in (None, "chain"):
         bench_chain(args.repeats, args.depth)
+    if args.only in (None, "numbers"):
+        bench_chain_of_numbers(args.repeats, args.depth)
     if args.only in (None, "wide"):
         bench_wide(args.repeats, args.depth)
     if args.only in (None, "memory"):

@@ -42,6 +42,11 @@ def torch_op(op, args):
         return args[0] ** args[1]
     if name == "pow_const":
         return args[0] ** op.constant
+    number_operand = {"add_const": lambda x, k: x + k, "sub_const": lambda x, k: x - k,
+                      "rsub_const": lambda x, k: k - x, "mul_const": lambda x, k: x * k,
+                      "div_const": lambda x, k: x / k, "rdiv_const": lambda x, k: k / x}
+    if name in number_operand:
+        return number_operand[name](args[0], op.constant)
     if name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos"):
         return getattr(torch, name)(args[0])
     if name == "softplus":

@@ -2,18 +2,18 @@
 
 import math
 
+import numpy
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import PRIMITIVES, Value, apply, grad, logsumexp, sum_values, weighted_sum
-from autograd.primitives import ADD, MUL, POW_CONST, SUB
+from autograd import PRIMITIVES, Value, apply, draw_dot, grad, logsumexp, sum_values, weighted_sum
+from autograd.primitives import ADD, MUL, SUB
 from autograd.testing import gradcheck, gradgradcheck
-from autograd.testing.strategies import CONSTANT_EXPONENTS, arguments
+from autograd.testing.strategies import arguments, every_primitive
 
 OPS = sorted(PRIMITIVES.values(), key=lambda op: op.name)
-BOUND_POWERS = [POW_CONST.bind(k) for k in CONSTANT_EXPONENTS]
-ALL_OPS = [op for op in OPS if op is not POW_CONST] + BOUND_POWERS
+ALL_OPS = every_primitive()  # ops with a number operand bound to each sample number
 IDS = [op.label() if op.constant is not None else op.name for op in ALL_OPS]
 
 
@@ -180,3 +180,33 @@ def test_every_op_has_a_domain_and_label():
         assert op.domain and op.symbol and op.requires
         if op.arity is not None:
             assert len(op.domain) == op.arity
+
+
+@pytest.mark.parametrize("make, op, slope", [
+    (lambda v: v * 2.5, "mul_const", 2.5), (lambda v: 2.5 * v, "mul_const", 2.5),
+    (lambda v: v + 2.5, "add_const", 1.0), (lambda v: 2.5 + v, "add_const", 1.0),
+    (lambda v: v - 2.5, "sub_const", 1.0), (lambda v: 2.5 - v, "rsub_const", -1.0),
+    (lambda v: v / 2.5, "div_const", 0.4), (lambda v: 2.5 / v, "rdiv_const", -2.5 / 4.0),
+    (lambda v: v * 3, "mul_const", 3.0), (lambda v: v * numpy.float64(2.5), "mul_const", 2.5),
+])
+def test_a_number_operand_makes_one_node_that_matches_the_table(make, op, slope):
+    x = Value(2.0, label="x")
+    y = make(x)
+    assert y.parents == (x,) and y.primitive.name == op          # no leaf for the number
+    assert y.local_derivatives == (pytest.approx(slope),)
+    table = apply(y.primitive, Value(2.0))                       # the table's own rule
+    assert (y.data, y.local_derivatives) == (table.data, table.local_derivatives)
+    y.backward()
+    assert x.grad == pytest.approx(slope)
+    assert y.primitive.label() in draw_dot(y).source             # the drawing shows it
+
+
+def test_number_operands_are_checked_as_before():
+    with pytest.raises(TypeError, match=r"^unsupported operand type for \* \(mul\): str"):
+        Value(1.0) * "a"
+    with pytest.raises(TypeError, match=r"^unsupported operand type for \+ \(add\): bool"):
+        True + Value(1.0)
+    with pytest.raises(ZeroDivisionError, match=r"^div\(1.0, 0.0\): division by zero"):
+        Value(1.0) / 0
+    with pytest.raises(ZeroDivisionError, match=r"^div\(3.0, 0.0\): division by zero"):
+        3 / Value(0.0)

@@ -30,15 +30,16 @@ from hypothesis import strategies as st
 from ..engine import Value, apply
 from ..primitives import POW_CONST, PRIMITIVES, Interval, Primitive
 
-__all__ = ["Expression", "arguments", "deep_chains", "expressions", "floats_in", "primitives"]
+__all__ = ["Expression", "arguments", "deep_chains", "every_primitive", "expressions",
+           "floats_in", "primitives"]
 
 # Keep this far from the points where an op is not smooth: finite differences with
 # steps of 1e-6 to 1e-5 are meaningless closer than that.
 KINK_MARGIN = 1e-3
 # Values beyond this make finite differences lose too many digits to compare.
 MAGNITUDE_LIMIT = 1e3
-# The exponents ``x ** k`` is drawn with.
-CONSTANT_EXPONENTS = (2.0, 3.0, 0.5, -1.0, -2.0, 1.5)
+# The exponents ``x ** k`` is drawn with (each op with a number operand lists its own).
+CONSTANT_EXPONENTS = POW_CONST.constant_samples
 # How many arguments n-ary ops (sum, weighted sum, logsumexp) get at most.
 MAX_NARY_WIDTH = 4
 
@@ -50,11 +51,20 @@ def floats_in(interval: Interval) -> st.SearchStrategy[float]:
     )
 
 
-def primitives(include_nary: bool = True) -> st.SearchStrategy[Primitive]:
-    """A primitive from the table; ``x ** k`` comes bound to one of a few exponents."""
+def every_primitive(include_nary: bool = True) -> list[Primitive]:
+    """Every op of the table, ready to apply: an op with a number operand (``x ** k``,
+    ``x * k``) once bound to each of its sample numbers."""
     ops = [op for op in PRIMITIVES.values() if include_nary or op.arity is not None]
-    plain = st.sampled_from([op for op in ops if op is not POW_CONST])
-    bound = st.sampled_from(CONSTANT_EXPONENTS).map(POW_CONST.bind)
+    return ([op for op in ops if not op.constant_samples]
+            + [op.bind(k) for op in ops for k in op.constant_samples])
+
+
+def primitives(include_nary: bool = True) -> st.SearchStrategy[Primitive]:
+    """A primitive from the table; an op with a number operand (``x ** k``, ``x * k``)
+    comes bound to one of its sample numbers."""
+    ops = every_primitive(include_nary)
+    plain = st.sampled_from([op for op in ops if op.constant is None])
+    bound = st.sampled_from([op for op in ops if op.constant is not None])
     return st.one_of(plain, bound)
 
 

@@ -6,8 +6,8 @@ shown (long sums collapse), in topological order, each with a name a person can 
 
 Example:
     >>> from autograd import Value
-    >>> a = Value(2.0, label="a"); b = a * 3
-    >>> graph = VisibleGraph.of(b, DrawOptions())
+    >>> a = Value(2.0, label="a"); b = a * 3; c = b * a
+    >>> graph = VisibleGraph.of(c, DrawOptions())
     >>> [graph.name(n) for n in graph.nodes]
     ['a', 'v1', 'v2']
 """
