@@ -658,7 +658,7 @@ def topological_order(*roots: Value) -> list[Value]:
     Example:
         >>> x = Value(1.0, label="x"); y = x * 2; z = y + x
         >>> [n.label or n._op for n in topological_order(z)]
-        ['x', '*', '+']
+        ['x', '*2', '+']
     """
     with _one_walk_at_a_time:
         # A fresh mark per walk: a node is visited when it carries this walk's mark.
