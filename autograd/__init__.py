@@ -28,6 +28,7 @@ from .engine import (
 )
 from . import functional
 from .compiler import CompiledFunction, compile  # noqa: A004 (autograd.compile)
+from .custom import define_primitive, undefine_primitive
 from .primitives import PRIMITIVES, Primitive
 
 # ``compile`` is left out of __all__ so that ``from autograd import *`` does not hide
@@ -35,6 +36,8 @@ from .primitives import PRIMITIVES, Primitive
 __all__ = [
     "CompiledFunction",
     "StaleGraphError",
+    "define_primitive",
+    "undefine_primitive",
     "TraceError",
     "PRIMITIVES",
     "Primitive",

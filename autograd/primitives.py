@@ -17,7 +17,8 @@ Each :class:`Primitive` says four things about an op:
 
 Everything else reads this table: ``Value``'s operators and methods, backward,
 ``grad(..., create_graph=True)``, the property tests and the drawing labels. Adding an
-op means adding one entry here (and, if it should be a method, one line in ``Value``).
+op means adding one entry here (and, if it should be a method, one line in ``Value``);
+from outside the package, ``autograd.define_primitive`` does both (autograd/custom.py).
 
 Example:
     >>> MUL.forward(3.0, 4.0)
