@@ -74,8 +74,11 @@ class Primitive:
     # Ops with a number operand (x * 2, x ** 3): the numbers tests bind them to, how a
     # formula and a drawing's label write them ({x}: the argument, {k}: the number).
     constant_samples: tuple[float, ...] = ()
-    formula_text: str = ""
+    formula_text: str = ""  # also {y}: the second argument, {joined}: all, joined by +
     label_text: str = "{symbol}{k}"
+    # How the arguments are laid out: "fixed" (arity of them), "variadic" (any number,
+    # each alike: sum, logsumexp) or "bias_weights_inputs" (b, w_1..w_n, x_1..x_n).
+    layout: str = "fixed"
     # The slope is 1 or 0, and where it is 0 the op passes *no* gradient back, even an
     # infinite or NaN one (relu, like PyTorch's threshold backward). For every other op
     # a zero slope times an infinite upstream gradient is NaN, as IEEE arithmetic says.
@@ -105,7 +108,7 @@ class Primitive:
         if self.arity is not None:
             text = self.slope_text[position]
             names = {"x": "{0}", "y": "{1}"}
-        elif self.name == "weighted_sum":
+        elif self.layout == "bias_weights_inputs":
             n = (count - 1) // 2
             kind = 0 if position == 0 else 1 if position <= n else 2
             text = self.slope_text[kind]
@@ -128,19 +131,17 @@ class Primitive:
             >>> MUL.formula(["a", "b"]), TANH.formula(["n"]), POW_CONST.bind(2).formula(["x"])
             ('a * b', 'tanh(n)', 'x^2')
         """
-        if self.name == "weighted_sum":
+        if self.layout == "bias_weights_inputs":
             n = (len(arguments) - 1) // 2
             terms = [f"{w}*{x}" for w, x in zip(arguments[1:n + 1], arguments[n + 1:])]
             return " + ".join([*terms, arguments[0]])
-        if self.name == "sum":
-            return " + ".join(arguments)
-        if self.name == "neg":  # -(0), not -0, which reads as a negative zero
-            (x,) = arguments
-            return f"-({x})" if x[:1].isdigit() else f"-{x}"
-        if self.constant is not None:  # x ** k, x * k, k / x, ...
-            return self.formula_text.format(x=arguments[0], k=f"{self.constant:g}")
-        if self.name == "pow":
-            return f"{arguments[0]}^{arguments[1]}"
+        if self.formula_text:  # x ** k, x * k, k / x, x^y, -x, a + b + c ...
+            x = arguments[0]
+            if self.formula_text.startswith("-{x}") and x[:1].isdigit():
+                x = f"({x})"  # -(0), not -0, which reads as a negative zero
+            k = "" if self.constant is None else f"{self.constant:g}"
+            return self.formula_text.format(x=x, y=(arguments + [""])[1], k=k,
+                                            joined=" + ".join(arguments))
         if self.arity == 2:  # the infix operators + - * /
             return f"{arguments[0]} {self.symbol} {arguments[1]}"
         # Inside a call's own parentheses an argument needs none: tanh(-1), not tanh((-1)).
@@ -424,13 +425,13 @@ DIV = Primitive(
     slope_text=("1/{y}", "-{x}/{y}^2"),
 )
 NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,),
-                slope_text=("-1",))
+                slope_text=("-1",), formula_text="-{x}")
 POW = Primitive(  # x ** y where the exponent y is a Value too
     "pow", "**", 2, _general_power,
     lambda out, x, y: (y * _power_or_infinity(x, y - 1.0), out * log(x)),
     (_POSITIVE, Interval(-3.0, 3.0)),
     requires="a positive base",
-    slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"),
+    slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"), formula_text="{x}^{y}",
 )
 POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
     "pow_const", "**", 1, _power, _power_slope,
@@ -492,15 +493,18 @@ SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,),
 COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,),
                 slope_text=("-sin({x})",))
 SUM = Primitive("sum", "sum", None, _total,
-                lambda out, *xs: (1.0,) * len(xs), (_ANY,), slope_text=("1",))
+                lambda out, *xs: (1.0,) * len(xs), (_ANY,), slope_text=("1",),
+                formula_text="{joined}", layout="variadic")
 WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
     "weighted_sum", "wx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
     requires="a bias followed by as many weights as inputs",
     slope_text=("1", "{partner}", "{partner}"),  # bias, each weight, each input
+    layout="bias_weights_inputs",
 )
 LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,
                       lambda out, *xs: tuple(exp(x - out) for x in xs), (_ANY,),
-                      requires="at least one argument", slope_text=("exp({x} - {out})",))
+                      requires="at least one argument", slope_text=("exp({x} - {out})",),
+                      layout="variadic")
 
 #: Every primitive, by name. Tests, drawings and tools iterate over this.
 PRIMITIVES: dict[str, Primitive] = {

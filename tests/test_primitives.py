@@ -210,3 +210,13 @@ def test_number_operands_are_checked_as_before():
         Value(1.0) / 0
     with pytest.raises(ZeroDivisionError, match=r"^div\(3.0, 0.0\): division by zero"):
         3 / Value(0.0)
+
+
+def test_every_primitive_declared_is_in_the_registry_with_a_known_layout():
+    from autograd import primitives
+    declared = [v for v in vars(primitives).values()
+                if isinstance(v, primitives.Primitive) and v.constant is None]
+    assert {id(op) for op in declared} <= {id(op) for op in PRIMITIVES.values()}
+    for op in PRIMITIVES.values():
+        assert op.layout in ("fixed", "variadic", "bias_weights_inputs"), op
+        assert (op.arity is None) == (op.layout != "fixed"), op

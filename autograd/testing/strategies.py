@@ -150,7 +150,7 @@ def deep_chains(draw: Any, min_depth: int = 100, max_depth: int = 2000) -> Expre
 def _arity_of(draw: Any, op: Primitive) -> int:
     if op.arity is not None:
         return op.arity
-    if op.name == "weighted_sum":  # a bias, then n weights and n inputs
+    if op.layout == "bias_weights_inputs":  # a bias, then n weights and n inputs
         return 1 + 2 * draw(st.integers(1, MAX_NARY_WIDTH // 2 + 1))
     return draw(st.integers(1, MAX_NARY_WIDTH))
 

@@ -226,7 +226,7 @@ def _shown_positions(node: Value, collapse_after: int | None) -> list[int]:
 
 
 def _is_weighted_sum(node: Value) -> bool:
-    return node.primitive is not None and node.primitive.name == "weighted_sum"
+    return node.primitive is not None and node.primitive.layout == "bias_weights_inputs"
 
 
 def _label_prefix(label: str, parts: int) -> str | None:
