@@ -176,8 +176,8 @@ class CompiledFunction:
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
                 return self._program(values, self._trace.constants)
-            except FloatingPointError:
-                pass
+            except (ValueError, ArithmeticError):  # FloatingPointError, or an op's own
+                pass                                # error (a forward written with math)
         # NumPy met an overflow, a division by zero or an invalid operation somewhere in
         # the batch. Plain floats decide some of these differently (math.exp raises on
         # overflow, inf - inf quietly gives nan), so the chunk is replayed one example

@@ -832,7 +832,10 @@ def grad(
         _gradients_as_graphs(order, gradients)
     else:
         _gradients_as_floats(order, gradients)
-    return tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
+    results = tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
+    if create_graph:  # always Values, as promised: a constant gradient is a constant leaf
+        results = tuple(g if isinstance(g, Value) else _leaf(float(g)) for g in results)
+    return results
 
 
 def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],

@@ -86,8 +86,9 @@ class Primitive:
 
     def bind(self, constant: float) -> "Primitive":
         """Return this op with its constant argument fixed (``x ** k`` for a number k)."""
-        # + 0.0 turns -0.0 into 0.0: the cache below takes them for one key anyway.
-        return _bind_constant(self, constant + 0.0)
+        # Keyed by the number's exact bits: -0.0 == 0.0, but x + -0.0 and x + 0.0 differ
+        # at x = -0.0, so the two must not share one bound op.
+        return _bind_constant(self, float(constant).hex())
 
     def label(self) -> str:
         """The short text drawings show for this op (``**3`` for a bound power)."""
@@ -153,8 +154,9 @@ class Primitive:
 
 
 @lru_cache(maxsize=1024)
-def _bind_constant(op: Primitive, constant: float) -> Primitive:
+def _bind_constant(op: Primitive, bits: str) -> Primitive:
     # Cached so that a million ``x ** 2`` nodes share one bound op object.
+    constant = float.fromhex(bits)
     return replace(
         op,
         forward=partial(op.forward, k=constant),

@@ -93,3 +93,15 @@ def test_bad_declarations_are_refused_clearly():
     assert "mexp" not in PRIMITIVES and not hasattr(Value, "mexp")   # nothing half-made
     with pytest.raises(KeyError, match=r"'relu' was not defined with define_primitive"):
         undefine_primitive("relu")
+
+
+def test_a_batch_names_the_example_where_a_math_written_forward_fails():
+    define_primitive("mlog", lambda x: math.log(x), lambda out, x: (1 / x,),
+                     domain=(Interval(0.1, 5.0),), requires="x > 0")
+    try:
+        program = autograd.compile(lambda v: v.mlog(), [1.0])
+        with pytest.raises(ValueError, match=r"^batch: example 1: mlog\(-1.0\): outside its "
+                                              r"domain \(x > 0\)"):
+            program.batch(numpy.array([1.0, -1.0]))
+    finally:
+        undefine_primitive("mlog")

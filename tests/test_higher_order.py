@@ -237,3 +237,11 @@ def test_float_path_and_graph_path_agree_on_random_graphs(expr):
 def test_hessians_are_symmetric(a, b):
     h = hessian(lambda x, y: (x * y).sin() + x.log() * y**2, (a, b))
     assert h[0][1] == pytest.approx(h[1][0], rel=1e-9, abs=1e-12)
+
+
+def test_grad_with_create_graph_always_returns_values_even_constant_ones():
+    v = Value(4.0)
+    (constant,) = grad(v * 3.0 + 1.0, v, create_graph=True)
+    assert isinstance(constant, Value) and constant.data == 3.0
+    with pytest.raises(ValueError, match=r"is not used to compute the outputs"):
+        grad(constant, v)          # a constant does not depend on v, as in PyTorch

@@ -182,3 +182,11 @@ def test_a_slope_that_overflows_is_infinite_on_every_path_and_a_value_that_does_
         Value(1000.0).exp()
     with pytest.raises(OverflowError, match=r"pow_const\(1e-200, k=-2\): the result is too large"):
         Value(1e-200) ** -2
+
+
+def test_a_negative_zero_number_operand_keeps_its_sign_on_every_path():
+    # x + (-0.0) at x = -0.0 is -0.0 (and x + 0.0 would be +0.0): sqrt's slope there is
+    # -inf, so a bound op that forgot the sign would flip an infinite gradient.
+    results = paths(_as_expression(lambda x: (x + (-0.0)).sqrt(), 1.0), [-0.0])
+    for name, (value, slope) in results.items():
+        assert slope == -INF and math.copysign(1.0, value) == -1.0, (name, value, slope)
