@@ -31,7 +31,7 @@ _DEFINED: dict[str, Primitive] = {}  # ours, so that only these can be undefined
 def define_primitive(name: str, forward: Callable[..., Any], derivative: Callable[..., tuple],
                      *, arity: int = 1, symbol: str | None = None,
                      domain: tuple[Interval, ...] | None = None,
-                     requires: str = "any real input",
+                     requires: str = "the inputs its forward accepts",
                      slope_text: tuple[str, ...] | None = None) -> Primitive:
     """Declare an op: ``forward(*xs)`` its value from floats, ``derivative(out, *xs)`` a
     tuple of d out / d x_i, ``domain`` where tests sample each argument from (default

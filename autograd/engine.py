@@ -102,6 +102,8 @@ class Value:
         # before a parent changed (PyTorch refuses too), instead of mixing old slopes
         # with new numbers. The engine writes ``_data`` itself and never stamps.
         global _now
+        if number == self._data and str(number) == str(self._data):
+            return  # the same number (and the same sign of zero): nothing is stale
         with _clock:
             _now += 1
             self._stamp = _now

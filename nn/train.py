@@ -414,12 +414,18 @@ def _check_data(X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: M
                 caller: str = "fit") -> list[list[float]]:
     """Check the data before anything trains: finite numbers, rows of one width, targets
     the loss accepts, and a model whose output the loss can read. Returns X as lists."""
+    X = X if hasattr(X, "__len__") else list(X)  # a generator of rows, for instance
+    if not hasattr(y, "__len__"):
+        raise TypeError(f"{caller}: the targets must be a sequence (a list or an array), "
+                        f"got {type(y).__name__}")
     if len(X) != len(y):
         raise ValueError(f"{caller}: {what} has {len(X)} examples but there are {len(y)} "
                          "targets")
     if len(X) == 0:
         raise ValueError(f"{caller}: {what} is empty")
     rows = [list(row) for row in X]
+    if not rows[0]:
+        raise ValueError(f"{caller}: {what}[0] is empty; each example needs its input values")
     for i, row in enumerate(rows):
         if len(row) != len(rows[0]):
             raise ValueError(f"{caller}: {what}[{i}] has {len(row)} values but {what}[0] "

@@ -418,3 +418,17 @@ def test_compile_leaves_graphs_built_before_it_valid():
     autograd.compile(lambda x, w: x * w, [1.0, w])   # traces twice, nudging w and back
     before.backward()
     assert w.grad == 3.0 and w.data == 0.5
+
+
+def test_setting_a_value_to_the_number_it_holds_leaves_the_graph_valid():
+    from autograd import StaleGraphError
+    x = Value(2.0)
+    y = x * x
+    x.data = 2.0                     # nothing changed
+    y.backward()
+    assert x.grad == 4.0
+    z = Value(0.0)
+    w = z * 1.0
+    z.data = -0.0                    # equal, but another number: w's records no longer fit
+    with pytest.raises(StaleGraphError):
+        w.backward()

@@ -352,3 +352,12 @@ def test_the_old_patience_keyword_is_checked(options, message):
         warnings.simplefilter("ignore", FutureWarning)  # it warns once per keyword
         with pytest.raises(ValueError, match=message):
             fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False, **options)
+
+
+def test_fit_takes_rows_from_a_generator_and_names_an_empty_row():
+    X, y = data.make_moons(10, seed=0, signed=True)
+    history = fit(MLP(2, [3, 1], seed=0), (row for row in X), y, epochs=1, progress=False)
+    assert history.epochs == 1
+    with pytest.raises(ValueError, match=r"^fit: X\[0\] is empty; each example needs its "
+                                         r"input values$"):
+        fit(MLP(2, [3, 1], seed=0), [[], []], [1, -1], epochs=1, progress=False)
