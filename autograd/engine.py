@@ -62,7 +62,7 @@ class Value:
 
     # Slots and no closures: a node is small, and the graph has no reference cycles,
     # so reference counting frees it the moment the last reference goes.
-    __slots__ = ("_data", "grad", "_label", "_prev", "_local", "_prim", "_visit", "_stamp",
+    __slots__ = ("_data", "grad", "_label", "_parents", "_local", "_prim", "_visit", "_stamp",
                  "__weakref__")
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
@@ -82,8 +82,8 @@ class Value:
         self._stamp = _now
         self.grad = 0.0
         self.label = label  # checked by the property below
-        self._prev: tuple[Value, ...] = _checked_children(_children)
-        self._local: Any = _UserRule(_op) if self._prev or _op else ()
+        self._parents: tuple[Value, ...] = _checked_children(_children)
+        self._local: Any = _UserRule(_op) if self._parents or _op else ()
         self._prim: Primitive | None = None
         self._visit: object = None  # the mark of the last graph walk that reached it
 
@@ -108,7 +108,7 @@ class Value:
             _now += 1
             self._stamp = _now
         self._data = number
-        if self._prev:  # its own number no longer matches what its parents gave
+        if self._parents:  # its own number no longer matches what its parents gave
             self._local = _CHANGED
 
     # --- introspection ---------------------------------------------------------------
@@ -128,7 +128,18 @@ class Value:
     @property
     def parents(self) -> tuple["Value", ...]:
         """The arguments of the op that made this node, in order (empty for a leaf)."""
-        return self._prev
+        return self._parents
+
+    @property
+    def _prev(self) -> tuple["Value", ...]:
+        """micrograd's name for the parents (a tuple here, in argument order)."""
+        return self._parents
+
+    @_prev.setter
+    def _prev(self, parents: Any) -> None:
+        raise AttributeError("Value._prev is read-only: a node's parents are fixed when it "
+                             "is made (its recorded slopes belong to them); make a new node, "
+                             "Value(data, (children,), op), instead")
 
     @property
     def primitive(self) -> Primitive | None:
@@ -142,13 +153,13 @@ class Value:
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent, recorded by the forward pass."""
-        if not self._prev:
+        if not self._parents:
             return ()
         if type(self._local) is _UserRule:
             raise _needs_table_rule(self, "local_derivatives")
         if not self._local:  # an off relu: its slope is 0
-            return (0.0,) * len(self._prev)
-        return tuple(self._local[:len(self._prev)])  # without a number operand after it
+            return (0.0,) * len(self._parents)
+        return tuple(self._local[:len(self._parents)])  # without a number operand after it
 
     @property
     def _op(self) -> str:
@@ -201,7 +212,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a node made by ``Value(...)`` (an input or a parameter)."""
-        return not self._prev
+        return not self._parents
 
     def item(self) -> float:
         """The number held, as in PyTorch (the same as ``.data``)."""
@@ -393,7 +404,7 @@ class Value:
         with _one_backward_at_a_time:
             order = topological_order(self)
             for node in order:
-                if node._prev:
+                if node._parents:
                     node.grad = 0.0  # interior nodes hold this pass's gradient only
             self.grad = _accumulate(self.grad, seed)
             if create_graph:
@@ -438,7 +449,7 @@ def _no_backward() -> None:
 
 
 def _push_gradient(node: Value) -> None:
-    for parent, local in zip(node._prev, node._local):
+    for parent, local in zip(node._parents, node._local):
         parent.grad += local * node.grad
 
 
@@ -480,7 +491,7 @@ def _node(data: float, prev: tuple, local: tuple, prim: Primitive) -> Value:
     node._stamp = _now
     node.grad = 0.0
     node._label = ""
-    node._prev = prev
+    node._parents = prev
     node._local = local
     node._prim = prim
     node._visit = None
@@ -694,7 +705,7 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         stack.append(node)
         stack.append(_PARENTS_DONE)
         made = node._stamp
-        for parent in reversed(node._prev):
+        for parent in reversed(node._parents):
             if parent._stamp > made:
                 raise _stale(node, parent)
             if parent._visit is not visited:
@@ -732,7 +743,7 @@ def _backpropagate_floats(order: list[Value]) -> None:
     # The chain rule, once per edge: parent.grad += d(node)/d(parent) * node.grad.
     for node in reversed(order):
         grad = node.grad
-        for parent, local in zip(node._prev, node._local):
+        for parent, local in zip(node._parents, node._local):
             parent.grad += local * grad
 
 
@@ -740,10 +751,10 @@ def _backpropagate_graph(order: list[Value]) -> None:
     # The same chain rule, but with the local derivatives rebuilt as Values from the
     # table's rules, so every gradient is itself a differentiable graph.
     for node in reversed(order):
-        if not node._prev:
+        if not node._parents:
             continue
         grad = node.grad
-        for parent, local in zip(node._prev, symbolic_local_derivatives(node)):
+        for parent, local in zip(node._parents, symbolic_local_derivatives(node)):
             parent.grad = _accumulate(parent.grad, _chain(local, grad))
 
 
@@ -755,7 +766,7 @@ def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
         return node._local  # a constant 1, or nothing passed back (see _MASKED)
     token = _building_derivatives.set(True)
     try:
-        return node.primitive.derivative(node, *node._prev)  # type: ignore[union-attr]
+        return node.primitive.derivative(node, *node._parents)  # type: ignore[union-attr]
     finally:
         _building_derivatives.reset(token)
 
@@ -847,27 +858,27 @@ def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
     # to its parents: the backward-pass player watches this walk instead of copying it.
     # (One test per node, never per edge, and backward()'s own loop has none.)
     for node in reversed(order):
-        if node._prev:
+        if node._parents:
             if node._prim is None:  # its rule is a closure that writes .grad
                 raise _needs_table_rule(node, "grad" if after_node is None else "draw_backward")
             upstream = gradients[node]
-            for parent, local in zip(node._prev, node._local):
+            for parent, local in zip(node._parents, node._local):
                 gradients[parent] = gradients.get(parent, 0.0) + local * upstream
             if not node._local:  # an off relu: its input is reached, with nothing added
-                gradients.setdefault(node._prev[0], 0.0)
+                gradients.setdefault(node._parents[0], 0.0)
             if after_node is not None:
                 after_node(node)
 
 
 def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> None:
     for node in reversed(order):
-        if node._prev:
+        if node._parents:
             upstream = gradients[node]
-            for parent, local in zip(node._prev, symbolic_local_derivatives(node)):
+            for parent, local in zip(node._parents, symbolic_local_derivatives(node)):
                 gradients[parent] = _accumulate(gradients.get(parent, 0.0),
                                                 _chain(local, upstream))
             if not node._local:  # an off relu: its input is reached, with nothing added
-                gradients.setdefault(node._prev[0], 0.0)
+                gradients.setdefault(node._parents[0], 0.0)
 
 
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:

@@ -38,7 +38,7 @@ def first_order_only(root: Value) -> None:
     root.grad = 1.0
     for node in reversed(order):
         g = node.grad
-        for parent, local in zip(node._prev, node._local):
+        for parent, local in zip(node._parents, node._local):
             parent.grad += local * g
 
 

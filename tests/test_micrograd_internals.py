@@ -165,3 +165,14 @@ def test_nonlin_as_in_micrograd():
         Neuron(2, "tanh", nonlin=False)
     with pytest.raises(TypeError, match=r"^Layer: nonlin must be True or False, got 1$"):
         Layer(2, 3, nonlin=1)
+
+
+def test_prev_is_readable_but_cannot_rewire_a_node():
+    x, z = Value(2.0), Value(5.0)
+    y = x * 3
+    assert y._prev == (x,)
+    with pytest.raises(AttributeError, match=r"^Value\._prev is read-only: a node's parents "
+                                             r"are fixed when it is made"):
+        y._prev = (z,)
+    y.backward()
+    assert (x.grad, z.grad) == (3.0, 0.0)
