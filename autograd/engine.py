@@ -102,7 +102,8 @@ class Value:
         # before a parent changed (PyTorch refuses too), instead of mixing old slopes
         # with new numbers. The engine writes ``_data`` itself and never stamps.
         global _now
-        if number == self._data and str(number) == str(self._data):
+        if number == self._data and (number != 0 or
+                                     math.copysign(1.0, number) == math.copysign(1.0, self._data)):
             return  # the same number (and the same sign of zero): nothing is stale
         with _clock:
             _now += 1
@@ -476,7 +477,7 @@ def _needs_table_rule(node: Value, where: str) -> TypeError:
     return TypeError(
         f"{where}: {node!r} (op {node._op!r}) was made micrograd's way, with a _backward "
         f"closure, which only backward() runs; {where} needs the derivative rule of each "
-        "op from the table: declare the op with autograd.primitives instead")
+        "op from the table: declare the op with autograd.define_primitive instead")
 
 
 # --- building nodes -------------------------------------------------------------------
@@ -523,14 +524,8 @@ def _number_or_value(other: Any, prim: Primitive) -> Any:
 
 def _to_value(other: Any, prim: Primitive) -> Value:
     """Turn a plain number into a constant leaf; refuse anything else clearly."""
-    if isinstance(other, Value):
-        return other
-    if isinstance(other, numbers.Real) and not isinstance(other, bool):
-        return _leaf(float(other))
-    raise TypeError(
-        f"unsupported operand type for {prim.symbol} ({prim.name}): "
-        f"{type(other).__name__} ({other!r}); expected an int, a float or a Value"
-    )
+    checked = _number_or_value(other, prim)
+    return checked if isinstance(checked, Value) else _leaf(checked)
 
 
 def _number_of(other: Any, symbol: str) -> float:
