@@ -34,13 +34,11 @@ from .primitives import Primitive
 _recording: ContextVar[bool] = ContextVar("autograd_recording", default=True)
 _is_recording = _recording.get
 
-_ONE_ONE = (1.0, 1.0)  # the local derivatives of x + y, shared by every add node
-_ONE_MINUS_ONE = (1.0, -1.0)
-_SLOPE_ONE = (1.0,)  # relu's local derivative where it is on, shared
 # Where relu is off it passes *nothing* back: not 0 * upstream, which would be NaN for an
 # infinite upstream gradient, but no contribution at all (PyTorch's threshold backward;
-# the table marks relu ``masks_gradient``). An off relu stores no local derivative, so
-# the backward loops, which zip parents with local derivatives, skip its edge for free.
+# the table marks relu ``masks_gradient``). An off relu stores its input with no local
+# derivative, so the backward loops, which zip parents with local derivatives, skip its
+# edge for free.
 _MASKED = ()
 
 
@@ -62,8 +60,21 @@ class Value:
 
     # Slots and no closures: a node is small, and the graph has no reference cycles,
     # so reference counting frees it the moment the last reference goes.
-    __slots__ = ("_data", "grad", "_label", "_parents", "_local", "_prim", "_visit", "_stamp",
-                 "__weakref__")
+    #
+    # How a node keeps its edges (its parents and the local derivative of each). Most
+    # nodes have one or two parents, and those are kept in slots of the node itself, not
+    # in a tuple: a tuple of Values is one more object for Python's cyclic garbage
+    # collector to track and walk again and again while a graph grows (it was 40% of
+    # micrograd's demo step). Every other node keeps two tuples.
+    #   leaf                    _first = None, _many = None
+    #   one or two parents      _first, _d_first, and _second, _d_second (None if unary;
+    #                           an op with a number operand keeps the number in _d_second)
+    #   any other node          _first = None, _many = the parents, _d_many = their
+    #                           slopes: ops of three or more arguments (sums, neurons),
+    #                           an off relu (slopes ()), a node made micrograd's way
+    #                           (a _UserRule), a node whose number was set (_CHANGED)
+    __slots__ = ("_data", "grad", "_label", "_first", "_d_first", "_second", "_d_second",
+                 "_many", "_d_many", "_prim", "_visit", "_stamp", "__weakref__")
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
@@ -82,8 +93,13 @@ class Value:
         self._stamp = _now
         self.grad = 0.0
         self.label = label  # checked by the property below
-        self._parents: tuple[Value, ...] = _checked_children(_children)
-        self._local: Any = _UserRule(_op) if self._parents or _op else ()
+        self._first: Value | None = None
+        self._d_first: Any = None
+        self._second: Value | None = None
+        self._d_second: Any = None
+        parents = _checked_children(_children)
+        self._many: tuple[Value, ...] | None = parents if parents or _op else None
+        self._d_many: Any = _UserRule(_op) if parents or _op else None
         self._prim: Primitive | None = None
         self._visit: object = None  # the mark of the last graph walk that reached it
 
@@ -109,8 +125,10 @@ class Value:
             _now += 1
             self._stamp = _now
         self._data = number
-        if self._parents:  # its own number no longer matches what its parents gave
-            self._local = _CHANGED
+        parents = self.parents
+        if parents:  # its own number no longer matches what its parents gave
+            self._first = self._second = None
+            self._many, self._d_many = parents, _CHANGED
 
     # --- introspection ---------------------------------------------------------------
 
@@ -129,12 +147,14 @@ class Value:
     @property
     def parents(self) -> tuple["Value", ...]:
         """The arguments of the op that made this node, in order (empty for a leaf)."""
-        return self._parents
+        if self._first is not None:
+            return (self._first,) if self._second is None else (self._first, self._second)
+        return self._many or ()
 
     @property
     def _prev(self) -> tuple["Value", ...]:
         """micrograd's name for the parents (a tuple here, in argument order)."""
-        return self._parents
+        return self.parents
 
     @_prev.setter
     def _prev(self, parents: Any) -> None:
@@ -148,25 +168,31 @@ class Value:
         number operand, bound to its number (``x * 2``: MUL_CONST bound to 2)."""
         prim = self._prim
         if prim is not None and prim.constant_samples and prim.constant is None:
-            return prim.bind(self._local[-1])  # the number stored after the slope
+            return prim.bind(self._d_second)  # the number operand (see __slots__)
         return prim
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent, recorded by the forward pass."""
-        if not self._parents:
+        if self._first is not None:
+            if self._second is None:
+                return (self._d_first,)
+            return (self._d_first, self._d_second)
+        if self._many is None or not self._many:
             return ()
-        if type(self._local) is _UserRule:
+        if type(self._d_many) is _UserRule:
             raise _needs_table_rule(self, "local_derivatives")
-        if not self._local:  # an off relu: its slope is 0
-            return (0.0,) * len(self._parents)
-        return tuple(self._local[:len(self._parents)])  # without a number operand after it
+        if self._d_many is _CHANGED:
+            raise _stale(self, None)
+        if not self._d_many:  # an off relu: its slope is 0
+            return (0.0,) * len(self._many)
+        return self._d_many
 
     @property
     def _op(self) -> str:
         # micrograd names its ops with a string in ``_op``; keep that for its tools.
-        if type(self._local) is _UserRule:
-            return self._local.op
+        if type(self._d_many) is _UserRule:
+            return self._d_many.op
         return self.primitive.label() if self._prim is not None else ""  # type: ignore
 
     @_op.setter
@@ -176,10 +202,11 @@ class Value:
                                  f"({self._prim.label()!r}) and cannot be renamed")
         if not isinstance(text, str):
             raise TypeError(f"Value._op must be a str, got {type(text).__name__}")
-        if type(self._local) is _UserRule:
-            self._local.op = text
+        if type(self._d_many) is _UserRule:
+            self._d_many.op = text
         else:
-            self._local = _UserRule(text)
+            self._many, self._d_many = self.parents, _UserRule(text)
+            self._first = self._second = None
 
     # --- micrograd's backward, one node at a time ---------------------------------------
 
@@ -198,8 +225,8 @@ class Value:
             >>> y._backward(); x.grad
             6.0
         """
-        if type(self._local) is _UserRule:
-            return self._local.backward or _no_backward
+        if type(self._d_many) is _UserRule:
+            return self._d_many.backward or _no_backward
         return functools.partial(_push_gradient, self)
 
     @_backward.setter
@@ -207,13 +234,14 @@ class Value:
         if not callable(function):
             raise TypeError(f"Value._backward must be a function, got {type(function).__name__}")
         op = self._op
-        self._local = _UserRule(op, function)
+        self._many, self._d_many = self.parents, _UserRule(op, function)
+        self._first = self._second = None
         self._prim = None  # its gradient rule is now the closure, not the table's
 
     @property
     def is_leaf(self) -> bool:
         """True for a node made by ``Value(...)`` (an input or a parameter)."""
-        return not self._parents
+        return self._first is None and not self._many
 
     def item(self) -> float:
         """The number held, as in PyTorch (the same as ``.data``)."""
@@ -244,7 +272,7 @@ class Value:
         out = self._data + other._data
         if not _is_recording():
             return _leaf(out)
-        return _node(out, (self, other), _ONE_ONE, P.ADD)
+        return _node(out, self, 1.0, other, 1.0, P.ADD)
 
     def __mul__(self, other: Any) -> "Value":
         if type(other) is not Value:
@@ -257,7 +285,7 @@ class Value:
         if not _is_recording():
             return _leaf(out)
         # d(xy)/dx = y and d(xy)/dy = x: the parents' own floats, nothing new allocated.
-        return _node(out, (self, other), (other._data, self._data), P.MUL)
+        return _node(out, self, other._data, other, self._data, P.MUL)
 
     def __sub__(self, other: Any) -> "Value":
         if type(other) is not Value:
@@ -267,7 +295,7 @@ class Value:
         out = self._data - other._data
         if not _is_recording():
             return _leaf(out)
-        return _node(out, (self, other), _ONE_MINUS_ONE, P.SUB)
+        return _node(out, self, 1.0, other, -1.0, P.SUB)
 
     def __radd__(self, other: Any) -> "Value":
         other = _number_or_value(other, P.ADD)
@@ -351,7 +379,9 @@ class Value:
         out = 0.0 if off else x
         if not _is_recording():
             return _leaf(out)
-        return _node(out, (self,), _MASKED if off else _SLOPE_ONE, P.RELU)
+        if off:
+            return _node_of_many(out, (self,), _MASKED, P.RELU)
+        return _node(out, self, 1.0, None, None, P.RELU)
 
     def abs(self) -> "Value":
         """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""
@@ -405,7 +435,7 @@ class Value:
         with _one_backward_at_a_time:
             order = topological_order(self)
             for node in order:
-                if node._parents:
+                if node._first is not None or node._many:
                     node.grad = 0.0  # interior nodes hold this pass's gradient only
             self.grad = _accumulate(self.grad, seed)
             if create_graph:
@@ -426,7 +456,7 @@ class _UserRule:
     """The gradient rule of a node made micrograd's way: its ``_op`` text and the
     ``_backward`` closure the user gave it (None: no gradient flows, as in micrograd).
 
-    It stands where a node keeps its local derivatives (``_local``), and iterating it
+    It stands where a node keeps its local derivatives (``_d_many``), and iterating it
     runs the closure: backward()'s loop zips each node's parents with its local
     derivatives, so for such a node the zip itself calls the closure, at the node's
     turn in topological order, and the loop adds nothing more. Table nodes pay nothing.
@@ -450,8 +480,20 @@ def _no_backward() -> None:
 
 
 def _push_gradient(node: Value) -> None:
-    for parent, local in zip(node._parents, node._local):
+    if node._d_many is _CHANGED:
+        raise _stale(node, None)
+    for parent, local in _edges(node):
         parent.grad += local * node.grad
+
+
+def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
+    """(parent, local derivative) for each edge that passes a gradient back (an off
+    relu's passes none)."""
+    if node._first is None:
+        return zip(node._many or (), node._d_many or ())
+    if node._second is None:
+        return ((node._first, node._d_first),)
+    return ((node._first, node._d_first), (node._second, node._d_second))
 
 
 def _checked_children(children: Any) -> tuple[Value, ...]:
@@ -485,29 +527,51 @@ def _needs_table_rule(node: Value, where: str) -> TypeError:
 _new_value = object.__new__
 
 
-def _node(data: float, prev: tuple, local: tuple, prim: Primitive) -> Value:
-    """Make an interior node without running ``__init__``'s checks (data is a float)."""
+def _node(data: float, first: Value, d_first: float, second: Value | None, d_second: Any,
+          prim: Primitive) -> Value:
+    """Make a node of one or two parents without running ``__init__``'s checks (data is
+    a float). For one parent, ``second`` is None (and ``d_second`` None or a number
+    operand)."""
     node = _new_value(Value)
     node._data = data
     node._stamp = _now
     node.grad = 0.0
     node._label = ""
-    node._parents = prev
-    node._local = local
+    node._first = first
+    node._d_first = d_first
+    node._second = second
+    node._d_second = d_second
+    node._many = node._d_many = None
+    node._prim = prim
+    node._visit = None
+    return node
+
+
+def _node_of_many(data: float, parents: tuple[Value, ...] | None, slopes: Any,
+                  prim: Primitive | None) -> Value:
+    """Make a node that keeps its edges in two tuples (see Value.__slots__)."""
+    node = _new_value(Value)
+    node._data = data
+    node._stamp = _now
+    node.grad = 0.0
+    node._label = ""
+    node._first = node._d_first = node._second = node._d_second = None
+    node._many = parents
+    node._d_many = slopes
     node._prim = prim
     node._visit = None
     return node
 
 
 def _leaf(data: float) -> Value:
-    return _node(data, (), (), None)  # type: ignore[arg-type]
+    return _node_of_many(data, None, None, None)
 
 
 def _with_number(out: float, x: Value, slope: float, number: float, prim: Primitive) -> Value:
-    """The node of ``x`` and a number operand: one parent, the slope, then the number."""
+    """The node of ``x`` and a number operand: one parent, its slope, and the number."""
     if not _is_recording():
         return _leaf(out)
-    return _node(out, (x,), (slope, number), prim)
+    return _node(out, x, slope, None, number, prim)
 
 
 def _number_or_value(other: Any, prim: Primitive) -> Any:
@@ -571,8 +635,12 @@ def apply(prim: Primitive, *args: Value) -> Value:
     except (ValueError, ArithmeticError) as error:
         raise _domain_error(prim, datas, error, of_derivative=True) from error
     if prim.masks_gradient and not local[0]:
-        local = _MASKED
-    return _node(out, args, local, prim)
+        return _node_of_many(out, args, _MASKED, prim)
+    if len(args) == 1:
+        return _node(out, args[0], local[0], None, None, prim)
+    if len(args) == 2:
+        return _node(out, args[0], local[0], args[1], local[1], prim)
+    return _node_of_many(out, args, tuple(local), prim)
 
 
 def _domain_error(prim: Primitive, datas: Sequence[float], error: Exception,
@@ -638,7 +706,7 @@ def weighted_sum(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0)
     out = sum(map(operator.mul, weight_data, input_data), bias._data)
     if not _is_recording():
         return _leaf(out)
-    return _node(out, (bias, *weights, *inputs), (1.0, *input_data, *weight_data), prim)
+    return _node_of_many(out, (bias, *weights, *inputs), (1.0, *input_data, *weight_data), prim)
 
 
 def logsumexp(values: Iterable[Any]) -> Value:
@@ -700,13 +768,20 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         stack.append(node)
         stack.append(_PARENTS_DONE)
         made = node._stamp
-        for parent in reversed(node._parents):
+        first = node._first
+        if first is not None:  # parents pushed last first, so the first is expanded first
+            parents = (first,) if node._second is None else (node._second, first)
+        elif node._many is not None:
+            if node._d_many is _CHANGED:
+                raise _stale(node, None)
+            parents = node._many[::-1]
+        else:
+            continue  # a leaf
+        for parent in parents:
             if parent._stamp > made:
                 raise _stale(node, parent)
             if parent._visit is not visited:
                 stack.append(parent)
-        if node._local is _CHANGED:
-            raise _stale(node, None)
 
 
 _one_walk_at_a_time = threading.Lock()
@@ -715,7 +790,7 @@ _one_walk_at_a_time = threading.Lock()
 # was made, every change of a number with a later time.
 _now = 0
 _clock = threading.Lock()
-_CHANGED = None  # the local derivatives of a node whose own number was set
+_CHANGED = object()  # the slopes of a node whose own number was set (see Value.data)
 
 
 class StaleGraphError(RuntimeError):
@@ -736,20 +811,30 @@ _PARENTS_DONE = object()
 
 def _backpropagate_floats(order: list[Value]) -> None:
     # The chain rule, once per edge: parent.grad += d(node)/d(parent) * node.grad.
+    # Written out for the two ways a node keeps its edges (see Value.__slots__).
     for node in reversed(order):
-        grad = node.grad
-        for parent, local in zip(node._parents, node._local):
-            parent.grad += local * grad
+        first = node._first
+        if first is not None:
+            grad = node.grad
+            first.grad += node._d_first * grad
+            second = node._second
+            if second is not None:
+                second.grad += node._d_second * grad
+        elif node._many:
+            grad = node.grad
+            for parent, local in zip(node._many, node._d_many):
+                parent.grad += local * grad
 
 
 def _backpropagate_graph(order: list[Value]) -> None:
     # The same chain rule, but with the local derivatives rebuilt as Values from the
     # table's rules, so every gradient is itself a differentiable graph.
     for node in reversed(order):
-        if not node._parents:
+        parents = node.parents
+        if not parents:
             continue
         grad = node.grad
-        for parent, local in zip(node._parents, symbolic_local_derivatives(node)):
+        for parent, local in zip(parents, symbolic_local_derivatives(node)):
             parent.grad = _accumulate(parent.grad, _chain(local, grad))
 
 
@@ -758,10 +843,10 @@ def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
     if node._prim is None:
         raise _needs_table_rule(node, "grad(create_graph=True)")
     if node._prim.masks_gradient:  # type: ignore[union-attr]
-        return node._local  # a constant 1, or nothing passed back (see _MASKED)
+        return tuple(local for _, local in _edges(node))  # 1, or nothing passed back
     token = _building_derivatives.set(True)
     try:
-        return node.primitive.derivative(node, *node._parents)  # type: ignore[union-attr]
+        return node.primitive.derivative(node, *node.parents)  # type: ignore[union-attr]
     finally:
         _building_derivatives.reset(token)
 
@@ -853,27 +938,28 @@ def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
     # to its parents: the backward-pass player watches this walk instead of copying it.
     # (One test per node, never per edge, and backward()'s own loop has none.)
     for node in reversed(order):
-        if node._parents:
+        if node._first is not None or node._many:
             if node._prim is None:  # its rule is a closure that writes .grad
                 raise _needs_table_rule(node, "grad" if after_node is None else "draw_backward")
             upstream = gradients[node]
-            for parent, local in zip(node._parents, node._local):
+            for parent, local in _edges(node):
                 gradients[parent] = gradients.get(parent, 0.0) + local * upstream
-            if not node._local:  # an off relu: its input is reached, with nothing added
-                gradients.setdefault(node._parents[0], 0.0)
+            if node._d_many is _MASKED:  # an off relu: its input is reached, nothing added
+                gradients.setdefault(node._many[0], 0.0)
             if after_node is not None:
                 after_node(node)
 
 
 def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> None:
     for node in reversed(order):
-        if node._parents:
+        parents = node.parents
+        if parents:
             upstream = gradients[node]
-            for parent, local in zip(node._parents, symbolic_local_derivatives(node)):
+            for parent, local in zip(parents, symbolic_local_derivatives(node)):
                 gradients[parent] = _accumulate(gradients.get(parent, 0.0),
                                                 _chain(local, upstream))
-            if not node._local:  # an off relu: its input is reached, with nothing added
-                gradients.setdefault(node._parents[0], 0.0)
+            if node._d_many is _MASKED:  # an off relu: its input is reached, nothing added
+                gradients.setdefault(parents[0], 0.0)
 
 
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:

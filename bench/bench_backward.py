@@ -37,9 +37,17 @@ def first_order_only(root: Value) -> None:
             node.grad = 0.0
     root.grad = 1.0
     for node in reversed(order):
-        g = node.grad
-        for parent, local in zip(node._parents, node._local):
-            parent.grad += local * g
+        first = node._first
+        if first is not None:
+            g = node.grad
+            first.grad += node._d_first * g
+            second = node._second
+            if second is not None:
+                second.grad += node._d_second * g
+        elif node._many:
+            g = node.grad
+            for parent, local in zip(node._many, node._d_many):
+                parent.grad += local * g
 
 
 def demo_graph() -> tuple[Value, list[Value]]:
