@@ -311,6 +311,26 @@ def test_graph_is_freed_by_reference_counting_alone():
         gc.enable()
 
 
+def test_a_node_of_one_or_two_parents_is_one_object_for_the_garbage_collector():
+    # The cyclic collector walks every tracked object again and again while a graph
+    # grows: a node that is a Value plus a tuple of parents doubles its work. Nodes of
+    # one or two parents keep them in slots, so each is exactly one tracked object.
+    a, b = Value(2.0), Value(3.0)
+    ops = (lambda: a * b, lambda: a + b, lambda: a - b, lambda: a * 2.0, lambda: 1 - a,
+           lambda: a.tanh(), lambda: a.relu(), lambda: a ** 2, lambda: a / b)
+    nodes = [op() for op in ops]  # once first: the first calls may fill caches
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        for _ in range(300):
+            nodes.extend(op() for op in ops)
+        grown = len(gc.get_objects()) - before
+        assert grown == 300 * len(ops)
+    finally:
+        gc.enable()
+
+
 def test_comparisons_look_at_data_and_equality_is_identity():
     a, b = Value(1.0), Value(1.0)
     assert a <= b and a >= b and not a < b and a < 2 and a > 0.5
