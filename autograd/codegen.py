@@ -9,8 +9,10 @@ on :class:`Expr` symbols instead of numbers: ``MUL.derivative(out, x, y)`` retur
 Numbers met on the way (like that ``1.0``, or the exponent of ``x ** 3``) become named
 constants passed to the program as values, never as text. A rule that needs a real
 number to decide either writes a call to a helper that decides at run time (relu's
-slope, ``H0(s3)``), or raises on the symbol (a domain check); the compiler then calls
-the rule's function at run time instead.
+slope, ``H0(s3)``), or raises :class:`~autograd.primitives.NeedsNumbers` (a symbol
+raises it when compared, converted to a float or asked for ``.data``, as a domain
+check does); the compiler then calls the rule's function at run time instead. Any
+other error is a real one and propagates.
 
 Example:
     >>> from autograd.primitives import TANH
@@ -28,6 +30,7 @@ import numbers
 from typing import Any, Callable
 
 from . import primitives as P
+from .primitives import NeedsNumbers
 
 ATOM, POWER, UNARY, PRODUCT, SUM = 100, 14, 13, 12, 11  # Python's operator precedences
 
@@ -107,6 +110,21 @@ class Expr:
     def __abs__(self) -> "Expr":
         return self._call(abs)
 
+    # --- what a symbol cannot answer: the number it will hold -------------------------
+    # A rule that branches on a value or converts it (``x <= 0``, ``float(x)``,
+    # ``math.log(x)``, ``number(x)``) meets one of these and raises NeedsNumbers.
+
+    def _needs_numbers(self, *_: Any) -> Any:
+        raise NeedsNumbers(f"the rule needs the number of {self.text}")
+
+    __bool__ = __float__ = __int__ = __index__ = __complex__ = _needs_numbers
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _needs_numbers
+    __hash__ = object.__hash__
+
+    @property
+    def data(self) -> float:
+        return self._needs_numbers()
+
     # --- the helpers' methods: a call to the helper, which dispatches at run time ------
 
     def exp(self) -> "Expr":
@@ -173,11 +191,13 @@ class Expr:
 
 def written(rule: Callable[..., Any], *args: Expr) -> Any:
     """What ``rule(*args)`` writes: an Expr, a tuple of Exprs, or None when the rule
-    cannot be written as code (it needs real numbers to decide)."""
+    cannot be written as code (it raised NeedsNumbers: it needs the numbers to decide).
+    Any other error propagates: a rule that breaks on symbols by accident is a bug to
+    see, not a silently slower program."""
     names = args[0].names
     try:
         result = rule(*args)
-    except Exception:  # any failure means: call the function at run time instead
+    except NeedsNumbers:
         return None
     if isinstance(result, tuple):
         items = [r if isinstance(r, Expr) else _number(r, names) for r in result]

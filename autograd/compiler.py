@@ -104,7 +104,9 @@ class CompiledFunction:
     ``program(*inputs)`` returns ``(outputs, gradients)``: the outputs of ``f`` (one
     float, or a tuple when ``f`` returns several Values) and d(first output)/d(input)
     for each input in ``wrt``. ``program.batch(*inputs)`` does the same with NumPy
-    arrays: a whole batch in one run.
+    arrays: a whole batch in one run. ``program.source`` is the generated code, and
+    ``program.calls`` names the rules it calls instead of writing them out (they need
+    the numbers to decide, like sqrt's slope at 0), such as ``("sqrt: derivative",)``.
     """
 
     def __init__(self, trace: _Trace, n_inputs: int, wrt: tuple[int, ...], single: bool) -> None:
@@ -112,7 +114,7 @@ class CompiledFunction:
         self.wrt = wrt
         self._trace = trace
         self._single = single
-        self.source, self._program = _generate(trace, n_inputs, wrt)
+        self.source, self._program, self.calls = _generate(trace, n_inputs, wrt)
 
     @property
     def steps(self) -> tuple[_Step, ...]:
@@ -410,9 +412,12 @@ def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:
     return _Trace(tuple(constants), tuple(steps), tuple(slot[o] for o in outputs), leaves)
 
 
-def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, Callable]:
-    """Write the program's source from the templates, and compile it."""
+def _generate(trace: _Trace, n_inputs: int,
+              wrt: tuple[int, ...]) -> tuple[str, Callable, tuple[str, ...]]:
+    """Write the program's source from the templates, and compile it. Also returns
+    which rules it calls at run time instead of writing them out."""
     names = Names()
+    calls: dict[str, None] = {}  # an ordered set
     needs_gradient = _slots_needing_gradients(trace, wrt)
     lines = [_HEADER, _UNPACK.format(targets=", ".join(f"s{i}" for i in range(n_inputs)),
                                      source="inputs")]
@@ -422,7 +427,7 @@ def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, 
             source="constants"))
     local_texts: dict[int, list[str]] = {}
     for step in trace.steps:
-        lines += _forward_lines(step, names, needs_gradient, local_texts)
+        lines += _forward_lines(step, names, needs_gradient, local_texts, calls)
     backward, has_gradient = _backward_lines(trace, needs_gradient, local_texts, names)
     lines += backward
     gradients = [f"g{i}" if i in has_gradient else "0.0" for i in wrt]
@@ -431,11 +436,11 @@ def _generate(trace: _Trace, n_inputs: int, wrt: tuple[int, ...]) -> tuple[str, 
     source = "\n".join(lines) + "\n"
     code = builtins.compile(source, "<autograd compiled program>", "exec")
     exec(code, names.namespace)  # safe: source is built only from this module's templates, slot numbers and names
-    return source, names.namespace["program"]
+    return source, names.namespace["program"], tuple(calls)
 
 
 def _forward_lines(step: _Step, names: Names, needs_gradient: set[int],
-                   local_texts: dict[int, list[str]]) -> list[str]:
+                   local_texts: dict[int, list[str]], calls: dict[str, None]) -> list[str]:
     """The step's forward line, and its local derivatives: written out as code when
     the rule writes itself (see codegen), else as calls to the table's functions."""
     arguments = [Expr(f"s{a}", names) for a in step.arguments]
@@ -446,12 +451,14 @@ def _forward_lines(step: _Step, names: Names, needs_gradient: set[int],
     else:
         lines = [_FORWARD.format(out=step.out, function=names.function(step.primitive.forward),
                                  args=args)]
+        calls[f"{step.primitive.label()}: forward"] = None
     if not any(a in needs_gradient for a in step.arguments):
         return lines
     slopes = written(step.primitive.derivative, Expr(f"s{step.out}", names), *arguments)
     if slopes is not None and len(slopes) == len(step.arguments):
         local_texts[step.out] = [_operand_text(slope) for slope in slopes]
     else:
+        calls[f"{step.primitive.label()}: derivative"] = None
         function = names.function(step.primitive.derivative, "D")
         lines.append(_LOCAL.format(out=step.out, function=function, args=args))
         local_texts[step.out] = [f"l{step.out}[{i}]" for i in range(len(step.arguments))]

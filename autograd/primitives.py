@@ -40,6 +40,13 @@ from typing import Any, Callable
 INF = math.inf
 
 
+class NeedsNumbers(Exception):
+    """Raised by a rule run on a compiler symbol (``codegen.Expr``) where it must see the
+    number to decide (a domain check, a branch on the sign): the compiler then calls
+    the rule's function at run time instead of writing it as code. Any other error of
+    a rule run on symbols is a real error and propagates."""
+
+
 @dataclass(frozen=True)
 class Interval:
     """Where tests sample an argument from, and the points they keep away from."""
@@ -180,6 +187,10 @@ def _is_value(x: Any) -> bool:
     return hasattr(x, "_prim")  # a Value (checked by shape, to avoid a circular import)
 
 
+def _is_symbol(x: Any) -> bool:
+    return hasattr(x, "at_run_time")  # a compiler symbol (codegen.Expr)
+
+
 def _numpy() -> Any:
     import numpy  # only the batch replay puts arrays in; the engine never needs NumPy
 
@@ -248,7 +259,7 @@ def step(x: Any) -> Any:
     whose relu passes the gradient wherever its input is not <= 0)."""
     if type(x) is float:  # the common case first: this runs once per relu per example
         return 0.0 if x <= 0 else 1.0
-    if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
+    if _is_symbol(x):  # decide when the number is known
         return x.at_run_time(step)
     x = number(x)
     if _is_number(x):
@@ -258,7 +269,7 @@ def step(x: Any) -> Any:
 
 def sign(x: Any) -> Any:
     """-1.0, 0.0 or 1.0: abs's slope (0 at 0 and at NaN, as in PyTorch)."""
-    if hasattr(x, "at_run_time"):  # a compiler symbol: decide when the number is known
+    if _is_symbol(x):  # decide when the number is known
         return x.at_run_time(sign)
     x = number(x)
     if _is_number(x):
@@ -304,6 +315,8 @@ def _total(*xs: Any) -> Any:
         np = _numpy()
         columns = zip(*(x.tolist() for x in np.broadcast_arrays(*xs)))
         return np.array([_total(*column) for column in columns])
+    if any(map(_is_symbol, xs)):
+        raise NeedsNumbers("the exactly rounded sum is computed from the numbers")
     raise TypeError("sum: expects numbers or arrays")
 
 
@@ -336,6 +349,8 @@ def _logsumexp(*xs: Any) -> Any:
             return top
         return top + math.log(math.fsum(math.exp(x - top) for x in xs))
     if not any(map(_is_array, xs)):
+        if any(map(_is_symbol, xs)):
+            raise NeedsNumbers("logsumexp looks for the largest term and for NaNs")
         raise TypeError("logsumexp: expects numbers or arrays")
     np = _numpy()
     top = functools.reduce(np.maximum, xs)

@@ -116,8 +116,27 @@ def test_numbers_never_become_source_text():
 def test_rules_that_need_numbers_are_called_not_written():
     program = autograd.compile(lambda x: x.relu() + x.sqrt() + x ** 0.5, [0.7])
     assert "D0(" in program.source  # sqrt's slope checks for 0, so it is called
+    assert program.calls == ("sqrt: derivative", "**0.5: forward", "**0.5: derivative")
     out, (slope,) = program(0.7)
     assert slope == pytest.approx(1.0 + 2 * 0.5 / math.sqrt(0.7))
+    assert autograd.compile(lambda x, y: (x * y).tanh() - x / y, [0.5, 2.0]).calls == ()
+
+
+def test_a_rule_that_breaks_on_symbols_by_accident_is_an_error_not_a_slow_call():
+    # Only a rule's explicit NeedsNumbers (raised by a symbol asked for its number)
+    # means "call me at run time"; any other error is a bug, and compile shows it.
+    def slope(out, x):
+        if type(x).__name__ == "Expr":
+            raise LookupError("a bug that only the compiler's symbols meet")
+        return (2.0 * x,)
+
+    autograd.define_primitive("squared_by_hand", lambda x: x * x, slope)
+    try:
+        assert Value(3.0).squared_by_hand().data == 9.0
+        with pytest.raises(LookupError, match="only the compiler's symbols meet"):
+            autograd.compile(lambda x: x.squared_by_hand(), [1.5])
+    finally:
+        autograd.undefine_primitive("squared_by_hand")
 
 
 def test_python_control_flow_on_values_is_refused():
