@@ -12,6 +12,10 @@ Example:
     0.000726
 """
 
+from . import functional
+from .compiler import CompiledFunction
+from .compiler import compile as compile  # not in __all__: see the note there
+from .custom import define_primitive, undefine_primitive
 from .engine import (
     StaleGraphError,
     TraceError,
@@ -26,23 +30,19 @@ from .engine import (
     topological_order,
     weighted_sum,
 )
-from . import functional
-from .compiler import CompiledFunction, compile  # noqa: A004 (autograd.compile)
-from .custom import define_primitive, undefine_primitive
 from .primitives import PRIMITIVES, Primitive
 
 # ``compile`` is left out of __all__ so that ``from autograd import *`` does not hide
 # Python's built-in compile(); use it as ``autograd.compile``.
 __all__ = [
-    "CompiledFunction",
-    "StaleGraphError",
-    "define_primitive",
-    "undefine_primitive",
-    "TraceError",
     "PRIMITIVES",
+    "CompiledFunction",
     "Primitive",
+    "StaleGraphError",
+    "TraceError",
     "Value",
     "apply",
+    "define_primitive",
     "draw_backward",
     "draw_dot",
     "enable_grad",
@@ -53,6 +53,7 @@ __all__ = [
     "no_grad",
     "sum_values",
     "topological_order",
+    "undefine_primitive",
     "weighted_sum",
 ]
 

@@ -27,7 +27,8 @@ Example:
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import primitives as P
 from .primitives import NeedsNumbers
@@ -64,7 +65,7 @@ class Names:
 class Expr:
     """A symbolic value: the source text that computes it, and its precedence."""
 
-    __slots__ = ("text", "precedence", "names")
+    __slots__ = ("names", "precedence", "text")
     # The table's helpers treat anything with ``_prim`` like a Value and call its
     # methods (exp, sin, ...), which here write a call to the helper itself.
     _prim = None
@@ -74,40 +75,40 @@ class Expr:
 
     # --- arithmetic writes itself -------------------------------------------------------
 
-    def __add__(self, other: Any) -> "Expr":
+    def __add__(self, other: Any) -> Expr:
         return self._binary("+", SUM, self, other)
 
-    def __radd__(self, other: Any) -> "Expr":
+    def __radd__(self, other: Any) -> Expr:
         return self._binary("+", SUM, other, self)
 
-    def __sub__(self, other: Any) -> "Expr":
+    def __sub__(self, other: Any) -> Expr:
         return self._binary("-", SUM, self, other)
 
-    def __rsub__(self, other: Any) -> "Expr":
+    def __rsub__(self, other: Any) -> Expr:
         return self._binary("-", SUM, other, self)
 
-    def __mul__(self, other: Any) -> "Expr":
+    def __mul__(self, other: Any) -> Expr:
         return self._binary("*", PRODUCT, self, other)
 
-    def __rmul__(self, other: Any) -> "Expr":
+    def __rmul__(self, other: Any) -> Expr:
         return self._binary("*", PRODUCT, other, self)
 
-    def __truediv__(self, other: Any) -> "Expr":
+    def __truediv__(self, other: Any) -> Expr:
         return self._binary("/", PRODUCT, self, other)
 
-    def __rtruediv__(self, other: Any) -> "Expr":
+    def __rtruediv__(self, other: Any) -> Expr:
         return self._binary("/", PRODUCT, other, self)
 
-    def __pow__(self, other: Any) -> "Expr":
+    def __pow__(self, other: Any) -> Expr:
         return self._binary("**", POWER, self, other)
 
-    def __rpow__(self, other: Any) -> "Expr":
+    def __rpow__(self, other: Any) -> Expr:
         return self._binary("**", POWER, other, self)
 
-    def __neg__(self) -> "Expr":
+    def __neg__(self) -> Expr:
         return Expr("-" + self._wrap(self, self.precedence < UNARY), self.names, UNARY)
 
-    def __abs__(self) -> "Expr":
+    def __abs__(self) -> Expr:
         return self._call(abs)
 
     # --- what a symbol cannot answer: the number it will hold -------------------------
@@ -127,44 +128,44 @@ class Expr:
 
     # --- the helpers' methods: a call to the helper, which dispatches at run time ------
 
-    def exp(self) -> "Expr":
+    def exp(self) -> Expr:
         return self._call(P.exp)
 
-    def log(self) -> "Expr":
+    def log(self) -> Expr:
         return self._call(P.log)
 
-    def sqrt(self) -> "Expr":
+    def sqrt(self) -> Expr:
         return self._call(P.sqrt)
 
-    def sin(self) -> "Expr":
+    def sin(self) -> Expr:
         return self._call(P.sin)
 
-    def cos(self) -> "Expr":
+    def cos(self) -> Expr:
         return self._call(P.cos)
 
-    def tanh(self) -> "Expr":
+    def tanh(self) -> Expr:
         return self._call(P.tanh)
 
-    def sigmoid(self) -> "Expr":
+    def sigmoid(self) -> Expr:
         return self._call(P.sigmoid)
 
-    def softplus(self) -> "Expr":
+    def softplus(self) -> Expr:
         return self._call(P.softplus)
 
-    def relu(self) -> "Expr":
+    def relu(self) -> Expr:
         return self._call(P.relu)
 
-    def at_run_time(self, helper: Callable[[Any], Any]) -> "Expr":
+    def at_run_time(self, helper: Callable[[Any], Any]) -> Expr:
         """A call to ``helper``, for helpers that must see the number to decide (relu's
         slope is 1 or 0 depending on the sign)."""
         return self._call(helper)
 
     # --- writing ------------------------------------------------------------------------
 
-    def _call(self, function: Callable[[Any], Any]) -> "Expr":
+    def _call(self, function: Callable[[Any], Any]) -> Expr:
         return Expr(f"{self.names.function(function, 'H')}({self.text})", self.names)
 
-    def _binary(self, symbol: str, precedence: int, left: Any, right: Any) -> "Expr":
+    def _binary(self, symbol: str, precedence: int, left: Any, right: Any) -> Expr:
         left, right = self._operand(left), self._operand(right)
         # Parentheses keep the rule's exact order of evaluation (floating-point
         # arithmetic is not associative): the right operand of a left-associative
@@ -177,7 +178,7 @@ class Expr:
             right_text = self._wrap(right, right.precedence <= precedence)
         return Expr(f"{left_text} {symbol} {right_text}", self.names, precedence)
 
-    def _operand(self, x: Any) -> "Expr":
+    def _operand(self, x: Any) -> Expr:
         if isinstance(x, Expr):
             return x
         if isinstance(x, numbers.Real):
@@ -185,7 +186,7 @@ class Expr:
         raise TypeError(f"cannot write {type(x).__name__} as code")
 
     @staticmethod
-    def _wrap(x: "Expr", needed: bool) -> str:
+    def _wrap(x: Expr, needed: bool) -> str:
         return f"({x.text})" if needed else x.text
 
 

@@ -41,12 +41,12 @@ from __future__ import annotations
 import builtins
 import numbers
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .codegen import PRODUCT, Expr, Names, written
-from .engine import (TraceError, Value, _domain_error, _needs_table_rule,
-                     topological_order, tracing)
+from .engine import TraceError, Value, _domain_error, _needs_table_rule, topological_order, tracing
 from .primitives import Primitive, masked
 
 __all__ = ["BatchFloatingPointError", "CompiledFunction", "TraceError", "compile"]
@@ -93,9 +93,12 @@ class _Trace:
     # found in both is a Value f reached by itself, not a number f wrote (see compile).
     leaves: tuple[Value, ...] = field(default=(), compare=False, repr=False)
 
-    def same_program(self, other: "_Trace") -> bool:
-        return (self.steps == other.steps and self.outputs == other.outputs
-                and self.constants == other.constants)
+    def same_program(self, other: _Trace) -> bool:
+        return (
+            self.steps == other.steps
+            and self.outputs == other.outputs
+            and self.constants == other.constants
+        )
 
 
 class CompiledFunction:
@@ -130,8 +133,9 @@ class CompiledFunction:
             raise self._locate(values, error) from error
         return (outputs[0] if self._single else outputs), gradients
 
-    def batch(self, *inputs: Any, reduction: str = "sum",
-              chunk_size: int = 2048) -> tuple[Any, tuple[Any, ...]]:
+    def batch(
+        self, *inputs: Any, reduction: str = "sum", chunk_size: int = 2048
+    ) -> tuple[Any, tuple[Any, ...]]:
         """Run a whole batch at once: each input a NumPy array (one entry per example)
         or a number shared by all examples (such as a parameter).
 
@@ -144,8 +148,10 @@ class CompiledFunction:
 
         if reduction not in ("sum", "mean"):
             raise ValueError(f"batch: reduction must be 'sum' or 'mean', got {reduction!r}")
-        values = [x if type(x) is float else np.asarray(x, dtype=float)
-                  for x in self._check_inputs(inputs, arrays=True)]
+        values = [
+            x if type(x) is float else np.asarray(x, dtype=float)
+            for x in self._check_inputs(inputs, arrays=True)
+        ]
         sizes = {x.shape[0] for x in values if type(x) is not float}
         if len(sizes) > 1:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
@@ -156,7 +162,7 @@ class CompiledFunction:
         per_example: list[list[Any]] = [[] for _ in self.wrt]
         for start in range(0, size, chunk_size):
             count = min(chunk_size, size - start)
-            chunk = [v if type(v) is float else v[start:start + count] for v in values]
+            chunk = [v if type(v) is float else v[start : start + count] for v in values]
             chunk_outputs, gradients = self._run_arrays(chunk, start)
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
@@ -166,10 +172,13 @@ class CompiledFunction:
                     totals[k] += float(gradient.sum())
                 else:  # the same contribution for every example
                     totals[k] += float(gradient) * count
-        merged = tuple(np.concatenate(parts) for parts in zip(*outputs))
+        merged = tuple(np.concatenate(parts) for parts in zip(*outputs, strict=True))
         reduced = tuple(
-            (totals[k] / size if reduction == "mean" else totals[k]) if shared[k]
-            else np.concatenate(per_example[k]) for k in range(len(self.wrt)))
+            (totals[k] / size if reduction == "mean" else totals[k])
+            if shared[k]
+            else np.concatenate(per_example[k])
+            for k in range(len(self.wrt))
+        )
         return (merged[0] if self._single else merged), reduced
 
     def _run_arrays(self, values: list[Any], first: int = 0) -> tuple[Any, Any]:
@@ -179,7 +188,7 @@ class CompiledFunction:
             try:
                 return self._program(values, self._trace.constants)
             except (ValueError, ArithmeticError):  # FloatingPointError, or an op's own
-                pass                                # error (a forward written with math)
+                pass  # error (a forward written with math)
         # NumPy met an overflow, a division by zero or an invalid operation somewhere in
         # the batch. Plain floats decide some of these differently (math.exp raises on
         # overflow, inf - inf quietly gives nan), so the chunk is replayed one example
@@ -200,17 +209,20 @@ class CompiledFunction:
                 raise BatchFloatingPointError(f"batch: example {first + row}: {error}") from error
             outputs.append(out if not self._single else (out,))
             gradients.append(slopes)
-        return (tuple(np.array(column) for column in zip(*outputs)),
-                tuple(np.array(column) for column in zip(*gradients)))
+        return (
+            tuple(np.array(column) for column in zip(*outputs, strict=True)),
+            tuple(np.array(column) for column in zip(*gradients, strict=True)),
+        )
 
     def _check_inputs(self, inputs: Sequence[Any], arrays: bool = False) -> list[Any]:
         if len(inputs) != self.n_inputs:
-            raise TypeError(f"the compiled program takes {self.n_inputs} inputs, "
-                            f"got {len(inputs)}")
+            raise TypeError(f"the compiled program takes {self.n_inputs} inputs, got {len(inputs)}")
         if set(map(type, inputs)) == {float}:  # the common case, checked at C speed
             return list(inputs)
-        return [x if type(x) is float else self._checked_input(i, x, arrays)
-                for i, x in enumerate(inputs)]
+        return [
+            x if type(x) is float else self._checked_input(i, x, arrays)
+            for i, x in enumerate(inputs)
+        ]
 
     @staticmethod
     def _checked_input(i: int, x: Any, arrays: bool) -> Any:
@@ -220,8 +232,10 @@ class CompiledFunction:
             return float(x)
         if arrays and not isinstance(x, (str, bytes, bool)):
             return x
-        raise TypeError(f"input {i} must be a number{' or an array' if arrays else ''}, "
-                        f"got {type(x).__name__} ({x!r})")
+        raise TypeError(
+            f"input {i} must be a number{' or an array' if arrays else ''}, "
+            f"got {type(x).__name__} ({x!r})"
+        )
 
     def _locate(self, values: list[float], error: Exception) -> Exception:
         """Replay step by step to name the op that failed and its inputs."""
@@ -237,11 +251,13 @@ class CompiledFunction:
         return error
 
     def __repr__(self) -> str:
-        return (f"<CompiledFunction: {self.n_inputs} inputs, {len(self._trace.constants)} "
-                f"constants, {len(self.steps)} ops, gradients for {len(self.wrt)} inputs>")
+        return (
+            f"<CompiledFunction: {self.n_inputs} inputs, {len(self._trace.constants)} "
+            f"constants, {len(self.steps)} ops, gradients for {len(self.wrt)} inputs>"
+        )
 
 
-def compile(  # noqa: A001  (the name the issue asks for; builtins.compile is used inside)
+def compile(
     f: Callable[..., Any],
     example_inputs: Sequence[Any],
     wrt: Sequence[int] | None = None,
@@ -268,7 +284,8 @@ def compile(  # noqa: A001  (the name the issue asks for; builtins.compile is us
         raise TraceError(
             "compile: the graph of f changes with its input values (Python control flow "
             "or .data used inside f), so a recorded program would give wrong numbers "
-            "for other inputs; write f with the primitive ops only, or run it eagerly")
+            "for other inputs; write f with the primitive ops only, or run it eagerly"
+        )
     # A number written in f becomes a new constant leaf at each trace; a leaf that is
     # the same object in both traces is a Value f reached by itself (a closure, a
     # global, an attribute). Its number would be frozen into the program, and changing
@@ -280,7 +297,8 @@ def compile(  # noqa: A001  (the name the issue asks for; builtins.compile is us
             f"compile: f uses {leaf!r}, a Value that is not one of its inputs (reached "
             "through a closure, a global or an object); the program would freeze its "
             "current number. Pass it in example_inputs (and leave it out of wrt if it needs "
-            "no gradient)")
+            "no gradient)"
+        )
     return CompiledFunction(replace(first, leaves=()), len(values), wrt, single)
 
 
@@ -296,8 +314,7 @@ def _checked_wrt(wrt: Any, count: int) -> tuple[int, ...]:
             raise TypeError(f"compile: wrt holds {item!r}; input positions are whole numbers")
         position = int.__int__(item)  # the plain int, whatever the subclass says
         if not 0 <= position < count:
-            raise ValueError(f"compile: wrt names input {position}, but there are "
-                             f"{count} inputs")
+            raise ValueError(f"compile: wrt names input {position}, but there are {count} inputs")
         if position in positions:
             raise ValueError(f"compile: wrt names input {position} twice")
         positions.append(position)
@@ -309,14 +326,17 @@ def _input_values(example_inputs: Sequence[Any]) -> list[Value]:
     for i, x in enumerate(example_inputs):
         if isinstance(x, Value):
             if not x.is_leaf:
-                raise TraceError(f"compile: input {i} is a computed Value, not a leaf; "
-                                 "pass the leaf it comes from")
+                raise TraceError(
+                    f"compile: input {i} is a computed Value, not a leaf; "
+                    "pass the leaf it comes from"
+                )
             values.append(x)
         elif isinstance(x, numbers.Real) and not isinstance(x, bool):
             values.append(Value(x))
         else:
-            raise TypeError(f"compile: input {i} must be a number or a Value, "
-                            f"got {type(x).__name__} ({x!r})")
+            raise TypeError(
+                f"compile: input {i} must be a number or a Value, got {type(x).__name__} ({x!r})"
+            )
     if len(set(map(id, values))) != len(values):
         raise ValueError("compile: the same Value is given as two inputs")
     if not values:
@@ -350,7 +370,8 @@ def _refuse_outside_the_engine(action: str) -> None:
         raise TraceError(
             f"compile: f {action} an input while it is traced; the program would keep the "
             "number it saw, not the one of later calls. Write f with the Value ops only "
-            "(relu, abs, ... instead of if/else on numbers), or run it eagerly")
+            "(relu, abs, ... instead of if/else on numbers), or run it eagerly"
+        )
 
 
 def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
@@ -361,13 +382,14 @@ def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
                 v.__class__ = _TracedInput
             result = f(*values)
     finally:
-        for v, original in zip(values, originals):
+        for v, original in zip(values, originals, strict=True):
             v.__class__ = original
     single = isinstance(result, Value)
     outputs = (result,) if single else tuple(result) if isinstance(result, (list, tuple)) else ()
     if not outputs or not all(isinstance(o, Value) for o in outputs):
-        raise TraceError(f"compile: f must return a Value or a tuple of Values, "
-                         f"got {type(result).__name__}")
+        raise TraceError(
+            f"compile: f must return a Value or a tuple of Values, got {type(result).__name__}"
+        )
     if all(o.is_leaf for o in outputs):
         raise TraceError("compile: f recorded no operations (is it running under no_grad?)")
     return _number_slots(values, outputs), single
@@ -384,10 +406,12 @@ def _trace_nudged(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, b
             v._data = v._data * (1 + 1e-7) + 1e-9
         return _trace(f, values)
     except (ValueError, ArithmeticError) as error:
-        raise TraceError(f"compile: f failed at a point next to the example inputs ({error}); "
-                         "trace it at a point inside its domain") from error
+        raise TraceError(
+            f"compile: f failed at a point next to the example inputs ({error}); "
+            "trace it at a point inside its domain"
+        ) from error
     finally:
-        for v, data in zip(values, saved):
+        for v, data in zip(values, saved, strict=True):
             v._data = data
 
 
@@ -412,35 +436,50 @@ def _number_slots(values: list[Value], outputs: tuple[Value, ...]) -> _Trace:
     return _Trace(tuple(constants), tuple(steps), tuple(slot[o] for o in outputs), leaves)
 
 
-def _generate(trace: _Trace, n_inputs: int,
-              wrt: tuple[int, ...]) -> tuple[str, Callable, tuple[str, ...]]:
+def _generate(
+    trace: _Trace, n_inputs: int, wrt: tuple[int, ...]
+) -> tuple[str, Callable, tuple[str, ...]]:
     """Write the program's source from the templates, and compile it. Also returns
     which rules it calls at run time instead of writing them out."""
     names = Names()
     calls: dict[str, None] = {}  # an ordered set
     needs_gradient = _slots_needing_gradients(trace, wrt)
-    lines = [_HEADER, _UNPACK.format(targets=", ".join(f"s{i}" for i in range(n_inputs)),
-                                     source="inputs")]
+    lines = [
+        _HEADER,
+        _UNPACK.format(targets=", ".join(f"s{i}" for i in range(n_inputs)), source="inputs"),
+    ]
     if trace.constants:
-        lines.append(_UNPACK.format(
-            targets=", ".join(f"s{n_inputs + i}" for i in range(len(trace.constants))),
-            source="constants"))
+        lines.append(
+            _UNPACK.format(
+                targets=", ".join(f"s{n_inputs + i}" for i in range(len(trace.constants))),
+                source="constants",
+            )
+        )
     local_texts: dict[int, list[str]] = {}
     for step in trace.steps:
         lines += _forward_lines(step, names, needs_gradient, local_texts, calls)
     backward, has_gradient = _backward_lines(trace, needs_gradient, local_texts, names)
     lines += backward
     gradients = [f"g{i}" if i in has_gradient else "0.0" for i in wrt]
-    lines.append(_RETURN.format(outputs=", ".join(f"s{o}" for o in trace.outputs),
-                                gradients="".join(f"{g}," for g in gradients)))
+    lines.append(
+        _RETURN.format(
+            outputs=", ".join(f"s{o}" for o in trace.outputs),
+            gradients="".join(f"{g}," for g in gradients),
+        )
+    )
     source = "\n".join(lines) + "\n"
     code = builtins.compile(source, "<autograd compiled program>", "exec")
-    exec(code, names.namespace)  # safe: source is built only from this module's templates, slot numbers and names
+    exec(code, names.namespace)  # safe: source built only from this module's templates
     return source, names.namespace["program"], tuple(calls)
 
 
-def _forward_lines(step: _Step, names: Names, needs_gradient: set[int],
-                   local_texts: dict[int, list[str]], calls: dict[str, None]) -> list[str]:
+def _forward_lines(
+    step: _Step,
+    names: Names,
+    needs_gradient: set[int],
+    local_texts: dict[int, list[str]],
+    calls: dict[str, None],
+) -> list[str]:
     """The step's forward line, and its local derivatives: written out as code when
     the rule writes itself (see codegen), else as calls to the table's functions."""
     arguments = [Expr(f"s{a}", names) for a in step.arguments]
@@ -449,8 +488,11 @@ def _forward_lines(step: _Step, names: Names, needs_gradient: set[int],
     if forward is not None:
         lines = [_FORWARD_WRITTEN.format(out=step.out, expression=forward.text)]
     else:
-        lines = [_FORWARD.format(out=step.out, function=names.function(step.primitive.forward),
-                                 args=args)]
+        lines = [
+            _FORWARD.format(
+                out=step.out, function=names.function(step.primitive.forward), args=args
+            )
+        ]
         calls[f"{step.primitive.label()}: forward"] = None
     if not any(a in needs_gradient for a in step.arguments):
         return lines
@@ -479,8 +521,9 @@ def _slots_needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
     return needed
 
 
-def _backward_lines(trace: _Trace, needs_gradient: set[int], local_texts: dict[int, list[str]],
-                    names: Names) -> tuple[list[str], set[int]]:
+def _backward_lines(
+    trace: _Trace, needs_gradient: set[int], local_texts: dict[int, list[str]], names: Names
+) -> tuple[list[str], set[int]]:
     output = trace.outputs[0]
     if output not in needs_gradient:
         return [], set()
@@ -495,8 +538,9 @@ def _backward_lines(trace: _Trace, needs_gradient: set[int], local_texts: dict[i
             template = _PUSH if parent in has_gradient else _FIRST_PUSH
             local = local_texts[step.out][index]
             if step.primitive.masks_gradient:
-                contribution = _MASKED.format(mask=names.function(masked, "M"), local=local,
-                                              node=step.out)
+                contribution = _MASKED.format(
+                    mask=names.function(masked, "M"), local=local, node=step.out
+                )
             else:
                 contribution = _PRODUCT.format(local=local, node=step.out)
             lines.append(template.format(parent=parent, contribution=contribution))

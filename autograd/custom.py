@@ -18,7 +18,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .engine import Value, apply
 from .primitives import PRIMITIVES, Interval, Primitive
@@ -28,11 +29,17 @@ __all__ = ["define_primitive", "undefine_primitive"]
 _DEFINED: dict[str, Primitive] = {}  # ours, so that only these can be undefined
 
 
-def define_primitive(name: str, forward: Callable[..., Any], derivative: Callable[..., tuple],
-                     *, arity: int = 1, symbol: str | None = None,
-                     domain: tuple[Interval, ...] | None = None,
-                     requires: str = "the inputs its forward accepts",
-                     slope_text: tuple[str, ...] | None = None) -> Primitive:
+def define_primitive(
+    name: str,
+    forward: Callable[..., Any],
+    derivative: Callable[..., tuple],
+    *,
+    arity: int = 1,
+    symbol: str | None = None,
+    domain: tuple[Interval, ...] | None = None,
+    requires: str = "the inputs its forward accepts",
+    slope_text: tuple[str, ...] | None = None,
+) -> Primitive:
     """Declare an op: ``forward(*xs)`` its value from floats, ``derivative(out, *xs)`` a
     tuple of d out / d x_i, ``domain`` where tests sample each argument from (default
     -10..10), ``requires`` the domain in words for error messages, ``slope_text`` the
@@ -52,10 +59,20 @@ def define_primitive(name: str, forward: Callable[..., Any], derivative: Callabl
         raise ValueError(f"define_primitive: domain must be {arity} Interval(s)")
     slope_text = slope_text if slope_text is not None else (f"d{name}/dx",) * arity
     if len(slope_text) != arity:
-        raise ValueError(f"define_primitive: slope_text needs {arity} rule(s), one per "
-                         f"argument, got {len(slope_text)}")
-    primitive = Primitive(name, symbol or name, arity, _elementwise_on_arrays(forward),
-                          derivative, domain, requires, slope_text)
+        raise ValueError(
+            f"define_primitive: slope_text needs {arity} rule(s), one per "
+            f"argument, got {len(slope_text)}"
+        )
+    primitive = Primitive(
+        name,
+        symbol or name,
+        arity,
+        _elementwise_on_arrays(forward),
+        derivative,
+        domain,
+        requires,
+        slope_text,
+    )
     _check_rule(primitive)
     PRIMITIVES[name] = _DEFINED[name] = primitive
     setattr(Value, name, _method(primitive))
@@ -72,16 +89,21 @@ def undefine_primitive(name: str) -> None:
 
 def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
-        raise ValueError(f"define_primitive: the name must be a Python identifier not "
-                         f"starting with _, got {name!r}")
+        raise ValueError(
+            f"define_primitive: the name must be a Python identifier not "
+            f"starting with _, got {name!r}"
+        )
     if name in PRIMITIVES or hasattr(Value, name):
-        raise ValueError(f"define_primitive: {name!r} is taken (an op or a Value "
-                         "attribute already has that name)")
+        raise ValueError(
+            f"define_primitive: {name!r} is taken (an op or a Value "
+            "attribute already has that name)"
+        )
 
 
 def _method(primitive: Primitive) -> Callable[..., Value]:
     def method(self: Value, *others: Any) -> Value:
         return apply(primitive, self, *others)
+
     method.__name__ = primitive.name
     method.__doc__ = f"{primitive.name}, declared with define_primitive."
     return method
@@ -90,6 +112,7 @@ def _method(primitive: Primitive) -> Callable[..., Value]:
 def _elementwise_on_arrays(forward: Callable[..., Any]) -> Callable[..., Any]:
     """The forward as given for numbers; on NumPy arrays, tried whole and else applied
     element by element, so a forward written with ``math`` still runs in a batch."""
+
     def run(*xs: Any) -> Any:
         if not any(hasattr(x, "shape") for x in xs):
             return forward(*xs)
@@ -97,7 +120,9 @@ def _elementwise_on_arrays(forward: Callable[..., Any]) -> Callable[..., Any]:
             return forward(*xs)
         except TypeError:  # math.* on an array
             import numpy
+
             return numpy.vectorize(forward, otypes=[float])(*xs)
+
     run.__name__ = getattr(forward, "__name__", "forward")
     return run
 
@@ -113,8 +138,10 @@ def _check_rule(primitive: Primitive) -> None:
     except Exception as error:
         raise ValueError(f"{where}: forward or derivative fails at {point}: {error}") from error
     if not isinstance(slopes, tuple) or len(slopes) != primitive.arity:
-        raise ValueError(f"{where}: the derivative must return a tuple of {primitive.arity} "
-                         f"slope(s), got {slopes!r}")
+        raise ValueError(
+            f"{where}: the derivative must return a tuple of {primitive.arity} "
+            f"slope(s), got {slopes!r}"
+        )
     values = [Value(x) for x in point]
     try:
         primitive.derivative(Value(out), *values)

@@ -22,9 +22,10 @@ import math
 import numbers
 import operator
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from . import primitives as P
 from .primitives import Primitive
@@ -73,15 +74,19 @@ class Value:
     #                           slopes: ops of three or more arguments (sums, neurons),
     #                           an off relu (slopes ()), a node made micrograd's way
     #                           (a _UserRule), a node whose number was set (_CHANGED)
-    __slots__ = ("_data", "grad", "_label", "_first", "_d_first", "_second", "_d_second",
-                 "_many", "_d_many", "_prim", "_visit", "_stamp", "__weakref__")
+    __slots__ = (  # noqa: RUF023 (grouped as the comment above says, not sorted)
+        "_data", "grad", "_label",
+        "_first", "_d_first", "_second", "_d_second", "_many", "_d_many",
+        "_prim", "_visit", "_stamp", "__weakref__",
+    )  # fmt: skip
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
     __array_ufunc__ = None
 
-    def __init__(self, data: float, _children: Iterable["Value"] = (), _op: str = "",
-                 label: str = "") -> None:
+    def __init__(
+        self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
         """``Value(data)`` makes a leaf. ``_children`` and ``_op`` are micrograd's: a node
         made by hand from its parents, whose gradient rule is the ``_backward`` closure
         you set on it (see ``_backward``)."""
@@ -118,8 +123,9 @@ class Value:
         # before a parent changed (PyTorch refuses too), instead of mixing old slopes
         # with new numbers. The engine writes ``_data`` itself and never stamps.
         global _now
-        if number == self._data and (number != 0 or
-                                     math.copysign(1.0, number) == math.copysign(1.0, self._data)):
+        if number == self._data and (
+            number != 0 or math.copysign(1.0, number) == math.copysign(1.0, self._data)
+        ):
             return  # the same number (and the same sign of zero): nothing is stale
         with _clock:
             _now += 1
@@ -145,22 +151,24 @@ class Value:
         self._label = text
 
     @property
-    def parents(self) -> tuple["Value", ...]:
+    def parents(self) -> tuple[Value, ...]:
         """The arguments of the op that made this node, in order (empty for a leaf)."""
         if self._first is not None:
             return (self._first,) if self._second is None else (self._first, self._second)
         return self._many or ()
 
     @property
-    def _prev(self) -> tuple["Value", ...]:
+    def _prev(self) -> tuple[Value, ...]:
         """micrograd's name for the parents (a tuple here, in argument order)."""
         return self.parents
 
     @_prev.setter
     def _prev(self, parents: Any) -> None:
-        raise AttributeError("Value._prev is read-only: a node's parents are fixed when it "
-                             "is made (its recorded slopes belong to them); make a new node, "
-                             "Value(data, (children,), op), instead")
+        raise AttributeError(
+            "Value._prev is read-only: a node's parents are fixed when it "
+            "is made (its recorded slopes belong to them); make a new node, "
+            "Value(data, (children,), op), instead"
+        )
 
     @property
     def primitive(self) -> Primitive | None:
@@ -198,8 +206,10 @@ class Value:
     @_op.setter
     def _op(self, text: str) -> None:
         if self._prim is not None:
-            raise AttributeError(f"the op of {self!r} is its primitive's "
-                                 f"({self._prim.label()!r}) and cannot be renamed")
+            raise AttributeError(
+                f"the op of {self!r} is its primitive's "
+                f"({self._prim.label()!r}) and cannot be renamed"
+            )
         if not isinstance(text, str):
             raise TypeError(f"Value._op must be a str, got {type(text).__name__}")
         if type(self._d_many) is _UserRule:
@@ -262,7 +272,7 @@ class Value:
     # Plain float and int are recognised by their exact type first; other numbers, such
     # as NumPy's, by the slower abstract check in _number_or_value.
 
-    def __add__(self, other: Any) -> "Value":
+    def __add__(self, other: Any) -> Value:
         if type(other) is not Value:
             if type(other) is float or type(other) is int:
                 return _with_number(self._data + other, self, 1.0, other, P.ADD_CONST)
@@ -274,7 +284,7 @@ class Value:
             return _leaf(out)
         return _node(out, self, 1.0, other, 1.0, P.ADD)
 
-    def __mul__(self, other: Any) -> "Value":
+    def __mul__(self, other: Any) -> Value:
         if type(other) is not Value:
             if type(other) is float or type(other) is int:
                 return _with_number(self._data * other, self, other, other, P.MUL_CONST)
@@ -287,7 +297,7 @@ class Value:
         # d(xy)/dx = y and d(xy)/dy = x: the parents' own floats, nothing new allocated.
         return _node(out, self, other._data, other, self._data, P.MUL)
 
-    def __sub__(self, other: Any) -> "Value":
+    def __sub__(self, other: Any) -> Value:
         if type(other) is not Value:
             other = _number_or_value(other, P.SUB)
             if type(other) is float:
@@ -297,19 +307,19 @@ class Value:
             return _leaf(out)
         return _node(out, self, 1.0, other, -1.0, P.SUB)
 
-    def __radd__(self, other: Any) -> "Value":
+    def __radd__(self, other: Any) -> Value:
         other = _number_or_value(other, P.ADD)
         return _with_number(other + self._data, self, 1.0, other, P.ADD_CONST)
 
-    def __rsub__(self, other: Any) -> "Value":
+    def __rsub__(self, other: Any) -> Value:
         other = _number_or_value(other, P.SUB)
         return _with_number(other - self._data, self, -1.0, other, P.RSUB_CONST)
 
-    def __rmul__(self, other: Any) -> "Value":
+    def __rmul__(self, other: Any) -> Value:
         other = _number_or_value(other, P.MUL)
         return _with_number(other * self._data, self, other, other, P.MUL_CONST)
 
-    def __truediv__(self, other: Any) -> "Value":
+    def __truediv__(self, other: Any) -> Value:
         if type(other) is Value:
             return apply(P.DIV, self, other)
         k = _number_or_value(other, P.DIV)
@@ -319,7 +329,7 @@ class Value:
             raise _domain_error(P.DIV, [self._data, k], ZeroDivisionError())
         return _with_number(self._data / k, self, 1.0 / k, k, P.DIV_CONST)
 
-    def __rtruediv__(self, other: Any) -> "Value":
+    def __rtruediv__(self, other: Any) -> Value:
         k = _number_or_value(other, P.DIV)
         if self._data == 0:
             raise _domain_error(P.DIV, [k, self._data], ZeroDivisionError())
@@ -328,48 +338,48 @@ class Value:
 
     # --- every other op goes through the table ----------------------------------------
 
-    def __pow__(self, other: Any) -> "Value":
+    def __pow__(self, other: Any) -> Value:
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
             return apply(P.POW_CONST.bind(float(other)), self)
         return apply(P.POW, self, other)
 
-    def __rpow__(self, other: Any) -> "Value":
+    def __rpow__(self, other: Any) -> Value:
         return apply(P.POW, other, self)
 
-    def __neg__(self) -> "Value":
+    def __neg__(self) -> Value:
         return apply(P.NEG, self)
 
-    def __pos__(self) -> "Value":
+    def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> "Value":
+    def __abs__(self) -> Value:
         return apply(P.ABS, self)
 
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """e ** self."""
         return apply(P.EXP, self)
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural logarithm; raises ValueError for data <= 0."""
         return apply(P.LOG, self)
 
-    def sqrt(self) -> "Value":
+    def sqrt(self) -> Value:
         """Square root; raises ValueError for data < 0."""
         return apply(P.SQRT, self)
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """Hyperbolic tangent (stable for any input)."""
         return apply(P.TANH, self)
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """1 / (1 + e ** -self), computed without overflow for any input."""
         return apply(P.SIGMOID, self)
 
-    def softplus(self) -> "Value":
+    def softplus(self) -> Value:
         """log(1 + e ** self), computed without overflow for any input."""
         return apply(P.SOFTPLUS, self)
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """max(self, 0); its slope at 0 is taken as 0 (as in PyTorch).
 
         Written out by hand like + and *: every hidden neuron of an MLP ends in it.
@@ -383,14 +393,14 @@ class Value:
             return _node_of_many(out, (self,), _MASKED, P.RELU)
         return _node(out, self, 1.0, None, None, P.RELU)
 
-    def abs(self) -> "Value":
+    def abs(self) -> Value:
         """|self|; its slope at 0 is taken as 0 (as in PyTorch)."""
         return apply(P.ABS, self)
 
-    def sin(self) -> "Value":
+    def sin(self) -> Value:
         return apply(P.SIN, self)
 
-    def cos(self) -> "Value":
+    def cos(self) -> Value:
         return apply(P.COS, self)
 
     # --- comparisons look at the data ---------------------------------------------------
@@ -462,7 +472,7 @@ class _UserRule:
     turn in topological order, and the loop adds nothing more. Table nodes pay nothing.
     """
 
-    __slots__ = ("op", "backward")
+    __slots__ = ("backward", "op")
 
     def __init__(self, op: str, backward: Callable[[], None] | None = None) -> None:
         if not isinstance(op, str):
@@ -490,7 +500,8 @@ def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
     """(parent, local derivative) for each edge that passes a gradient back (an off
     relu's passes none)."""
     if node._first is None:
-        return zip(node._many or (), node._d_many or ())
+        # strict=False: an off relu has a parent and no slope (no edge passes anything)
+        return zip(node._many or (), node._d_many or (), strict=False)
     if node._second is None:
         return ((node._first, node._d_first),)
     return ((node._first, node._d_first), (node._second, node._d_second))
@@ -498,20 +509,26 @@ def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
 
 def _checked_children(children: Any) -> tuple[Value, ...]:
     if isinstance(children, str):
-        raise TypeError(f"Value: the second argument is micrograd's _children (a tuple of "
-                        f"Values); for a name write label={children!r}")
+        raise TypeError(
+            f"Value: the second argument is micrograd's _children (a tuple of "
+            f"Values); for a name write label={children!r}"
+        )
     if isinstance(children, Value):
-        raise TypeError("Value: _children must be a tuple of Values, got a single Value; "
-                        "write (x,)")
+        raise TypeError(
+            "Value: _children must be a tuple of Values, got a single Value; write (x,)"
+        )
     try:
         parents = tuple(children)
     except TypeError:
-        raise TypeError(f"Value: _children must be a tuple of Values, got "
-                        f"{type(children).__name__} ({children!r})") from None
+        raise TypeError(
+            f"Value: _children must be a tuple of Values, got "
+            f"{type(children).__name__} ({children!r})"
+        ) from None
     for i, parent in enumerate(parents):
         if not isinstance(parent, Value):
-            raise TypeError(f"Value: _children[{i}] must be a Value, got "
-                            f"{type(parent).__name__} ({parent!r})")
+            raise TypeError(
+                f"Value: _children[{i}] must be a Value, got {type(parent).__name__} ({parent!r})"
+            )
     return parents
 
 
@@ -519,7 +536,8 @@ def _needs_table_rule(node: Value, where: str) -> TypeError:
     return TypeError(
         f"{where}: {node!r} (op {node._op!r}) was made micrograd's way, with a _backward "
         f"closure, which only backward() runs; {where} needs the derivative rule of each "
-        "op from the table: declare the op with autograd.define_primitive instead")
+        "op from the table: declare the op with autograd.define_primitive instead"
+    )
 
 
 # --- building nodes -------------------------------------------------------------------
@@ -527,8 +545,9 @@ def _needs_table_rule(node: Value, where: str) -> TypeError:
 _new_value = object.__new__
 
 
-def _node(data: float, first: Value, d_first: float, second: Value | None, d_second: Any,
-          prim: Primitive) -> Value:
+def _node(
+    data: float, first: Value, d_first: float, second: Value | None, d_second: Any, prim: Primitive
+) -> Value:
     """Make a node of one or two parents without running ``__init__``'s checks (data is
     a float). For one parent, ``second`` is None (and ``d_second`` None or a number
     operand)."""
@@ -547,8 +566,9 @@ def _node(data: float, first: Value, d_first: float, second: Value | None, d_sec
     return node
 
 
-def _node_of_many(data: float, parents: tuple[Value, ...] | None, slopes: Any,
-                  prim: Primitive | None) -> Value:
+def _node_of_many(
+    data: float, parents: tuple[Value, ...] | None, slopes: Any, prim: Primitive | None
+) -> Value:
     """Make a node that keeps its edges in two tuples (see Value.__slots__)."""
     node = _new_value(Value)
     node._data = data
@@ -597,7 +617,8 @@ def _number_of(other: Any, symbol: str) -> float:
         raise TraceError(
             f"compile: f compares a Value ({symbol}); Python control flow that depends on "
             "values cannot be recorded, so compile refuses f (use relu, abs or other "
-            "primitives instead of if/else, or run f eagerly)")
+            "primitives instead of if/else, or run f eagerly)"
+        )
     if isinstance(other, Value):
         return other._data
     if isinstance(other, numbers.Real):
@@ -643,8 +664,9 @@ def apply(prim: Primitive, *args: Value) -> Value:
     return _node_of_many(out, args, tuple(local), prim)
 
 
-def _domain_error(prim: Primitive, datas: Sequence[float], error: Exception,
-                  of_derivative: bool = False) -> Exception:
+def _domain_error(
+    prim: Primitive, datas: Sequence[float], error: Exception, of_derivative: bool = False
+) -> Exception:
     """The error to raise when an op fails: which op, at which inputs, and whether its
     value or its derivative (the slope the backward pass needs) failed."""
     shown = ", ".join(repr(d) for d in datas[:6]) + (", ..." if len(datas) > 6 else "")
@@ -801,10 +823,13 @@ def _stale(node: Value, parent: Value | None) -> StaleGraphError:
     if parent is None:
         what = f"{node!r} had its .data set after it was computed"
     else:
-        what = (f"{parent!r} had its .data set after {node!r} was computed from it")
+        what = f"{parent!r} had its .data set after {node!r} was computed from it"
     return StaleGraphError(
         f"{what}, so the graph's recorded slopes no longer fit its numbers; run the "
-        "forward pass again after changing a value (PyTorch refuses this too)")
+        "forward pass again after changing a value (PyTorch refuses this too)"
+    )
+
+
 _one_backward_at_a_time = threading.RLock()  # see Value.backward
 _PARENTS_DONE = object()
 
@@ -822,7 +847,7 @@ def _backpropagate_floats(order: list[Value]) -> None:
                 second.grad += node._d_second * grad
         elif node._many:
             grad = node.grad
-            for parent, local in zip(node._many, node._d_many):
+            for parent, local in zip(node._many, node._d_many, strict=False):  # see _edges
                 parent.grad += local * grad
 
 
@@ -834,7 +859,7 @@ def _backpropagate_graph(order: list[Value]) -> None:
         if not parents:
             continue
         grad = node.grad
-        for parent, local in zip(parents, symbolic_local_derivatives(node)):
+        for parent, local in zip(parents, symbolic_local_derivatives(node), strict=False):
             parent.grad = _accumulate(parent.grad, _chain(local, grad))
 
 
@@ -918,7 +943,7 @@ def grad(
     inputs = _as_values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(outputs), create_graph)
     gradients: dict[Value, Any] = {}
-    for output, seed in zip(outputs, seeds):
+    for output, seed in zip(outputs, seeds, strict=True):
         gradients[output] = _accumulate(gradients.get(output, 0.0), seed)
     order = topological_order(*outputs)
     if create_graph:
@@ -931,8 +956,9 @@ def grad(
     return results
 
 
-def _gradients_as_floats(order: list[Value], gradients: dict[Value, Any],
-                         after_node: Any = None) -> None:
+def _gradients_as_floats(
+    order: list[Value], gradients: dict[Value, Any], after_node: Any = None
+) -> None:
     # backward()'s chain rule, with the gradients kept in a dict instead of .grad.
     # ``after_node(node)``, when given, is called once a node has pushed its gradient
     # to its parents: the backward-pass player watches this walk instead of copying it.
@@ -955,9 +981,8 @@ def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> Non
         parents = node.parents
         if parents:
             upstream = gradients[node]
-            for parent, local in zip(parents, symbolic_local_derivatives(node)):
-                gradients[parent] = _accumulate(gradients.get(parent, 0.0),
-                                                _chain(local, upstream))
+            for parent, local in zip(parents, symbolic_local_derivatives(node), strict=False):
+                gradients[parent] = _accumulate(gradients.get(parent, 0.0), _chain(local, upstream))
             if node._d_many is _MASKED:  # an off relu: its input is reached, nothing added
                 gradients.setdefault(parents[0], 0.0)
 
@@ -1024,7 +1049,7 @@ class _GradMode:
     def __init__(self) -> None:
         self._tokens: list[Any] = []
 
-    def __enter__(self) -> "_GradMode":
+    def __enter__(self) -> _GradMode:
         self._tokens.append(_recording.set(self.enabled))
         return self
 

@@ -60,8 +60,9 @@ def write_atomically(path: str | Path, content: str | bytes) -> Path:
 def _writable_target(path: str | Path) -> Path:
     """The file a write to ``path`` lands in (through a link), or a clear error."""
     if not str(path) or str(path).endswith(("/", os.sep)):
-        raise IsADirectoryError(errno.EISDIR, f"cannot write {path!r}: it names a folder, "
-                                              "not a file")
+        raise IsADirectoryError(
+            errno.EISDIR, f"cannot write {path!r}: it names a folder, not a file"
+        )
     target = Path(os.path.realpath(path))
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, f"cannot write {path}: it is a folder")
@@ -77,7 +78,12 @@ def script_safe_json(data: Any) -> str:
         {"label":"\\u003c/script\\u003e"}
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text

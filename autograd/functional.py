@@ -25,9 +25,11 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from .engine import Value, grad as _grad, sum_values
+from .engine import Value, sum_values
+from .engine import grad as _grad
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
 
@@ -43,22 +45,28 @@ def _as_point(inputs: Any, where: str) -> tuple[tuple[Value, ...], bool, bool]:
         raise ValueError(f"{where}: no inputs")
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (Value, numbers.Real)):
-            raise TypeError(f"{where}: input {i} must be a number or a Value, "
-                            f"got {type(item).__name__} ({item!r})")
+            raise TypeError(
+                f"{where}: input {i} must be a number or a Value, "
+                f"got {type(item).__name__} ({item!r})"
+            )
     keep_graphs = any(isinstance(item, Value) for item in items)
     values = tuple(item if isinstance(item, Value) else Value(item) for item in items)
     return values, single, keep_graphs
 
 
-def _outputs_of(f: Callable[..., Any], values: Sequence[Value], where: str) -> tuple[tuple[Value, ...], bool]:
+def _outputs_of(
+    f: Callable[..., Any], values: Sequence[Value], where: str
+) -> tuple[tuple[Value, ...], bool]:
     out = f(*values)
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
         out = Value(out)  # a constant (e.g. the derivative of x + 1): zero gradients
     single = isinstance(out, Value)
     outputs = (out,) if single else tuple(out) if isinstance(out, (list, tuple)) else None
     if not outputs or not all(isinstance(o, Value) for o in outputs):
-        raise TypeError(f"{where}: the function must return a Value or a sequence of Values, "
-                        f"got {type(out).__name__} ({out!r})")
+        raise TypeError(
+            f"{where}: the function must return a Value or a sequence of Values, "
+            f"got {type(out).__name__} ({out!r})"
+        )
     return outputs, single
 
 
@@ -125,8 +133,9 @@ def vjp(f: Callable[..., Any], inputs: Any, v: Any = None) -> tuple[Any, Any]:
     values, single_input, keep = _as_point(inputs, "vjp")
     outputs, single_output = _outputs_of(f, values, "vjp")
     weights = _vector(v, len(outputs), "vjp", "outputs")
-    product = _grad(outputs, values, grad_outputs=list(weights), create_graph=keep,
-                    allow_unused=True)
+    product = _grad(
+        outputs, values, grad_outputs=list(weights), create_graph=keep, allow_unused=True
+    )
     result = tuple(_plain(g, keep) for g in product)
     value = outputs[0] if single_output else outputs
     value = _plain(value, keep) if single_output else tuple(_plain(o, keep) for o in outputs)
@@ -142,7 +151,7 @@ def jvp(f: Callable[..., Any], inputs: Any, v: Any = None) -> tuple[Any, Any]:
         >>> jvp(lambda x, y: x * y, (2.0, 3.0), (1.0, 0.0))   # d/dx of xy = y
         (6.0, 3.0)
     """
-    values, single_input, keep = _as_point(inputs, "jvp")
+    values, _, keep = _as_point(inputs, "jvp")
     direction = _vector(v, len(values), "jvp", "inputs")
     outputs, single_output = _outputs_of(f, values, "jvp")
     products = []
@@ -177,8 +186,9 @@ def hvp(f: Callable[..., Value], inputs: Any, v: Any) -> tuple[Any, Any]:
 def _scalar_output(f: Callable[..., Any], values: Sequence[Value], where: str) -> Value:
     outputs, single = _outputs_of(f, values, where)
     if not single:
-        raise TypeError(f"{where}: the function must return one Value (a scalar), "
-                        f"got {len(outputs)}")
+        raise TypeError(
+            f"{where}: the function must return one Value (a scalar), got {len(outputs)}"
+        )
     return outputs[0]
 
 
@@ -192,7 +202,7 @@ def _vector(v: Any, size: int, where: str, what: str) -> tuple[Any, ...]:
 
 
 def _dot(xs: Sequence[Any], ys: Sequence[Any]) -> Any:
-    terms = [x * y for x, y in zip(xs, ys)]
+    terms = [x * y for x, y in zip(xs, ys, strict=True)]
     if any(isinstance(t, Value) for t in terms):
         return sum_values(terms)
     return math.fsum(terms)
@@ -217,8 +227,9 @@ def value_and_grad(f: Callable[..., Value], argnum: int | Sequence[int] = 0) -> 
     def value_and_gradient(*args: Any) -> tuple[Any, Any]:
         for p in positions:
             if not -len(args) <= p < len(args):
-                raise IndexError(f"value_and_grad: argnum {p} but the call has "
-                                 f"{len(args)} arguments")
+                raise IndexError(
+                    f"value_and_grad: argnum {p} but the call has {len(args)} arguments"
+                )
         values, _, keep = _as_point(args, f"value_and_grad of {_name(f)}")
         out = _scalar_output(f, values, f"value_and_grad of {_name(f)}")
         chosen = [values[p] for p in positions]

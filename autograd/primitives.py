@@ -33,9 +33,10 @@ import functools
 import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
-from typing import Any, Callable
+from typing import Any
 
 INF = math.inf
 
@@ -91,7 +92,7 @@ class Primitive:
     # a zero slope times an infinite upstream gradient is NaN, as IEEE arithmetic says.
     masks_gradient: bool = False
 
-    def bind(self, constant: float) -> "Primitive":
+    def bind(self, constant: float) -> Primitive:
         """Return this op with its constant argument fixed (``x ** k`` for a number k)."""
         # Keyed by the number's exact bits: -0.0 == 0.0, but x + -0.0 and x + 0.0 differ
         # at x = -0.0, so the two must not share one bound op.
@@ -141,15 +142,18 @@ class Primitive:
         """
         if self.layout == "bias_weights_inputs":
             n = (len(arguments) - 1) // 2
-            terms = [f"{w}*{x}" for w, x in zip(arguments[1:n + 1], arguments[n + 1:])]
+            terms = [
+                f"{w}*{x}" for w, x in zip(arguments[1 : n + 1], arguments[n + 1 :], strict=True)
+            ]
             return " + ".join([*terms, arguments[0]])
         if self.formula_text:  # x ** k, x * k, k / x, x^y, -x, a + b + c ...
             x = arguments[0]
             if self.formula_text.startswith("-{x}") and x[:1].isdigit():
                 x = f"({x})"  # -(0), not -0, which reads as a negative zero
             k = "" if self.constant is None else f"{self.constant:g}"
-            return self.formula_text.format(x=x, y=(arguments + [""])[1], k=k,
-                                            joined=" + ".join(arguments))
+            return self.formula_text.format(
+                x=x, y=[*arguments, ""][1], k=k, joined=" + ".join(arguments)
+            )
         if self.arity == 2:  # the infix operators + - * /
             return f"{arguments[0]} {self.symbol} {arguments[1]}"
         # Inside a call's own parentheses an argument needs none: tanh(-1), not tanh((-1)).
@@ -287,7 +291,7 @@ def masked(slope: Any, upstream: Any) -> Any:
     return upstream if slope else 0.0
 
 
-def contribution(primitive: "Primitive", slope: Any, upstream: Any) -> Any:
+def contribution(primitive: Primitive, slope: Any, upstream: Any) -> Any:
     """What one edge adds to its parent's gradient: ``slope * upstream``, the chain
     rule, or :func:`masked` for an op that masks the gradient."""
     if primitive.masks_gradient:
@@ -297,8 +301,11 @@ def contribution(primitive: "Primitive", slope: Any, upstream: Any) -> Any:
 
 def _any(condition: Any) -> bool:
     # A condition on a number is a bool; on an array, true if true anywhere.
-    return bool(condition) if _is_number(condition) or isinstance(condition, bool) \
+    return (
+        bool(condition)
+        if _is_number(condition) or isinstance(condition, bool)
         else bool(condition.any())
+    )
 
 
 # --- rules that need more than one line -------------------------------------------------
@@ -313,7 +320,7 @@ def _total(*xs: Any) -> Any:
         return _exact_sum(xs)
     if any(map(_is_array, xs)):  # a batch: the same exactly rounded sum, per example
         np = _numpy()
-        columns = zip(*(x.tolist() for x in np.broadcast_arrays(*xs)))
+        columns = zip(*(x.tolist() for x in np.broadcast_arrays(*xs)), strict=True)
         return np.array([_total(*column) for column in columns])
     if any(map(_is_symbol, xs)):
         raise NeedsNumbers("the exactly rounded sum is computed from the numbers")
@@ -328,8 +335,11 @@ def _exact_sum(xs: Any) -> float:
     scale = 1.0
     for _ in range(1100):  # 2 ** -1100 brings any float sum of < 2 ** 100 terms in range
         try:
-            return math.fsum([x * scale for x in xs]) * (1.0 / scale) if scale != 1.0 \
+            return (
+                math.fsum([x * scale for x in xs]) * (1.0 / scale)
+                if scale != 1.0
                 else math.fsum(xs)
+            )
         except OverflowError:
             scale *= 0.5
         except ValueError:  # both inf and -inf among the terms
@@ -377,15 +387,15 @@ def _power_or_infinity(x: Any, e: Any) -> Any:
     """x ** e, but ±inf where Python's ``**`` on floats would raise OverflowError: a
     slope that overflows is infinite (as in PyTorch), not an error at forward time."""
     if not (_is_number(x) and _is_number(e)):
-        return x ** e
+        return x**e
     try:
-        return x ** e
+        return x**e
     except OverflowError:
         negative = x < 0 and float(e).is_integer() and int(e) % 2 == 1
         return -INF if negative else INF
 
 
-def overflowed(primitive: "Primitive", *xs: float) -> float:
+def overflowed(primitive: Primitive, *xs: float) -> float:
     """The infinity an op's value overflowed to: x ** k keeps the sign of the power,
     exp and a power of a positive base are +inf."""
     if primitive.constant is not None:  # x ** k
@@ -428,105 +438,269 @@ def _weighted_sum_slopes(out: Any, bias: Any, *weights_then_inputs: Any) -> tupl
 _ANY = Interval()
 _POSITIVE = Interval(0.05, 10.0)
 
-ADD = Primitive("add", "+", 2, operator.add, lambda out, x, y: (1.0, 1.0), (_ANY, _ANY),
-                slope_text=("1", "1"))
-SUB = Primitive("sub", "-", 2, operator.sub, lambda out, x, y: (1.0, -1.0), (_ANY, _ANY),
-                slope_text=("1", "-1"))
-MUL = Primitive("mul", "*", 2, operator.mul, lambda out, x, y: (y, x), (_ANY, _ANY),
-                slope_text=("{y}", "{x}"))
+ADD = Primitive(
+    "add", "+", 2, operator.add, lambda out, x, y: (1.0, 1.0), (_ANY, _ANY), slope_text=("1", "1")
+)
+SUB = Primitive(
+    "sub", "-", 2, operator.sub, lambda out, x, y: (1.0, -1.0), (_ANY, _ANY), slope_text=("1", "-1")
+)
+MUL = Primitive(
+    "mul", "*", 2, operator.mul, lambda out, x, y: (y, x), (_ANY, _ANY), slope_text=("{y}", "{x}")
+)
 DIV = Primitive(
-    "div", "/", 2, operator.truediv,
+    "div",
+    "/",
+    2,
+    operator.truediv,
     lambda out, x, y: (1.0 / y, -out / y),
     (_ANY, Interval(avoid=(0.0,))),
     requires="a non-zero divisor",
     slope_text=("1/{y}", "-{x}/{y}^2"),
 )
-NEG = Primitive("neg", "-", 1, operator.neg, lambda out, x: (-1.0,), (_ANY,),
-                slope_text=("-1",), formula_text="-{x}")
+NEG = Primitive(
+    "neg",
+    "-",
+    1,
+    operator.neg,
+    lambda out, x: (-1.0,),
+    (_ANY,),
+    slope_text=("-1",),
+    formula_text="-{x}",
+)
 POW = Primitive(  # x ** y where the exponent y is a Value too
-    "pow", "**", 2, _general_power,
+    "pow",
+    "**",
+    2,
+    _general_power,
     lambda out, x, y: (y * _power_or_infinity(x, y - 1.0), out * log(x)),
     (_POSITIVE, Interval(-3.0, 3.0)),
     requires="a positive base",
-    slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"), formula_text="{x}^{y}",
+    slope_text=("{y} * {x}^({y} - 1)", "{x}^{y} * log({x})"),
+    formula_text="{x}^{y}",
 )
 POW_CONST = Primitive(  # x ** k for a plain number k; use POW_CONST.bind(k)
-    "pow_const", "**", 1, _power, _power_slope,
+    "pow_const",
+    "**",
+    1,
+    _power,
+    _power_slope,
     (_POSITIVE,),
     requires="a positive base, or a whole-number exponent (and no 0 ** negative)",
     slope_text=("{k} * {x}^{k_minus_1}",),
-    constant_samples=(2.0, 3.0, 0.5, -1.0, -2.0, 1.5), formula_text="{x}^{k}",
+    constant_samples=(2.0, 3.0, 0.5, -1.0, -2.0, 1.5),
+    formula_text="{x}^{k}",
 )
 # A number operand costs no node of its own: x * 2 is one node of MUL_CONST bound to 2.
 # (The engine's + - * / store the number after the local derivative instead of binding,
 # see Value.__mul__; Value.primitive binds it when something asks.)
 _NUMBERS = (2.0, -0.5, 3.0, 1.0, -1.5)
-ADD_CONST = Primitive("add_const", "+", 1, lambda x, *, k: x + k,
-                      lambda out, x, *, k: (1.0,), (_ANY,), slope_text=("1",),
-                      constant_samples=_NUMBERS, formula_text="{x} + {k}")
-SUB_CONST = Primitive("sub_const", "-", 1, lambda x, *, k: x - k,
-                      lambda out, x, *, k: (1.0,), (_ANY,), slope_text=("1",),
-                      constant_samples=_NUMBERS, formula_text="{x} - {k}")
-RSUB_CONST = Primitive("rsub_const", "-", 1, lambda x, *, k: k - x,
-                       lambda out, x, *, k: (-1.0,), (_ANY,), slope_text=("-1",),
-                       constant_samples=_NUMBERS, formula_text="{k} - {x}",
-                       label_text="{k}{symbol}")
-MUL_CONST = Primitive("mul_const", "*", 1, lambda x, *, k: x * k,
-                      lambda out, x, *, k: (k,), (_ANY,), slope_text=("{k}",),
-                      constant_samples=_NUMBERS, formula_text="{x} * {k}")
-DIV_CONST = Primitive("div_const", "/", 1, lambda x, *, k: x / k,
-                      lambda out, x, *, k: (1.0 / k,), (_ANY,), requires="a non-zero divisor",
-                      slope_text=("1/{k}",), constant_samples=_NUMBERS,
-                      formula_text="{x} / {k}")
-RDIV_CONST = Primitive("rdiv_const", "/", 1, lambda x, *, k: k / x,
-                       lambda out, x, *, k: (-out / x,), (Interval(avoid=(0.0,)),),
-                       requires="a non-zero divisor", slope_text=("-{k}/{x}^2",),
-                       constant_samples=_NUMBERS, formula_text="{k} / {x}",
-                       label_text="{k}{symbol}")
-EXP = Primitive("exp", "exp", 1, exp, lambda out, x: (out,), (Interval(-10.0, 5.0),),
-                requires="x below about 709 (larger overflows a float)",
-                slope_text=("exp({x})",))
-LOG = Primitive("log", "log", 1, log, lambda out, x: (1.0 / x,), (_POSITIVE,),
-                requires="x > 0", slope_text=("1/{x}",))
-SQRT = Primitive("sqrt", "sqrt", 1, sqrt, _sqrt_slope, (_POSITIVE,), requires="x >= 0",
-                 slope_text=("1/(2 * sqrt({x}))",))
-TANH = Primitive("tanh", "tanh", 1, tanh, lambda out, x: (1.0 - out * out,), (_ANY,),
-                 slope_text=("1 - {out}^2",))
-SIGMOID = Primitive("sigmoid", "sigmoid", 1, sigmoid,
-                    lambda out, x: (out * (1.0 - out),), (_ANY,),
-                    slope_text=("{out} * (1 - {out})",))
-SOFTPLUS = Primitive("softplus", "softplus", 1, softplus,
-                     lambda out, x: (sigmoid(x),), (_ANY,), slope_text=("sigmoid({x})",))
-RELU = Primitive("relu", "ReLU", 1, relu,
-                 lambda out, x: (step(x),), (Interval(avoid=(0.0,)),),
-                 slope_text=("1 if {x} > 0 else 0",), masks_gradient=True,
-                 zero_slope_note="ReLU is off: its input is not positive, so no gradient "
-                                 "flows back through it")
-ABS = Primitive("abs", "abs", 1, abs, lambda out, x: (sign(x),), (Interval(avoid=(0.0,)),),
-                slope_text=("sign({x})",),
-                zero_slope_note="abs has no slope at 0; it takes 0 there, as PyTorch does")
-SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,),
-                slope_text=("cos({x})",))
-COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,),
-                slope_text=("-sin({x})",))
-SUM = Primitive("sum", "sum", None, _total,
-                lambda out, *xs: (1.0,) * len(xs), (_ANY,), slope_text=("1",),
-                formula_text="{joined}", layout="variadic")
+ADD_CONST = Primitive(
+    "add_const",
+    "+",
+    1,
+    lambda x, *, k: x + k,
+    lambda out, x, *, k: (1.0,),
+    (_ANY,),
+    slope_text=("1",),
+    constant_samples=_NUMBERS,
+    formula_text="{x} + {k}",
+)
+SUB_CONST = Primitive(
+    "sub_const",
+    "-",
+    1,
+    lambda x, *, k: x - k,
+    lambda out, x, *, k: (1.0,),
+    (_ANY,),
+    slope_text=("1",),
+    constant_samples=_NUMBERS,
+    formula_text="{x} - {k}",
+)
+RSUB_CONST = Primitive(
+    "rsub_const",
+    "-",
+    1,
+    lambda x, *, k: k - x,
+    lambda out, x, *, k: (-1.0,),
+    (_ANY,),
+    slope_text=("-1",),
+    constant_samples=_NUMBERS,
+    formula_text="{k} - {x}",
+    label_text="{k}{symbol}",
+)
+MUL_CONST = Primitive(
+    "mul_const",
+    "*",
+    1,
+    lambda x, *, k: x * k,
+    lambda out, x, *, k: (k,),
+    (_ANY,),
+    slope_text=("{k}",),
+    constant_samples=_NUMBERS,
+    formula_text="{x} * {k}",
+)
+DIV_CONST = Primitive(
+    "div_const",
+    "/",
+    1,
+    lambda x, *, k: x / k,
+    lambda out, x, *, k: (1.0 / k,),
+    (_ANY,),
+    requires="a non-zero divisor",
+    slope_text=("1/{k}",),
+    constant_samples=_NUMBERS,
+    formula_text="{x} / {k}",
+)
+RDIV_CONST = Primitive(
+    "rdiv_const",
+    "/",
+    1,
+    lambda x, *, k: k / x,
+    lambda out, x, *, k: (-out / x,),
+    (Interval(avoid=(0.0,)),),
+    requires="a non-zero divisor",
+    slope_text=("-{k}/{x}^2",),
+    constant_samples=_NUMBERS,
+    formula_text="{k} / {x}",
+    label_text="{k}{symbol}",
+)
+EXP = Primitive(
+    "exp",
+    "exp",
+    1,
+    exp,
+    lambda out, x: (out,),
+    (Interval(-10.0, 5.0),),
+    requires="x below about 709 (larger overflows a float)",
+    slope_text=("exp({x})",),
+)
+LOG = Primitive(
+    "log",
+    "log",
+    1,
+    log,
+    lambda out, x: (1.0 / x,),
+    (_POSITIVE,),
+    requires="x > 0",
+    slope_text=("1/{x}",),
+)
+SQRT = Primitive(
+    "sqrt",
+    "sqrt",
+    1,
+    sqrt,
+    _sqrt_slope,
+    (_POSITIVE,),
+    requires="x >= 0",
+    slope_text=("1/(2 * sqrt({x}))",),
+)
+TANH = Primitive(
+    "tanh", "tanh", 1, tanh, lambda out, x: (1.0 - out * out,), (_ANY,), slope_text=("1 - {out}^2",)
+)
+SIGMOID = Primitive(
+    "sigmoid",
+    "sigmoid",
+    1,
+    sigmoid,
+    lambda out, x: (out * (1.0 - out),),
+    (_ANY,),
+    slope_text=("{out} * (1 - {out})",),
+)
+SOFTPLUS = Primitive(
+    "softplus",
+    "softplus",
+    1,
+    softplus,
+    lambda out, x: (sigmoid(x),),
+    (_ANY,),
+    slope_text=("sigmoid({x})",),
+)
+RELU = Primitive(
+    "relu",
+    "ReLU",
+    1,
+    relu,
+    lambda out, x: (step(x),),
+    (Interval(avoid=(0.0,)),),
+    slope_text=("1 if {x} > 0 else 0",),
+    masks_gradient=True,
+    zero_slope_note="ReLU is off: its input is not positive, so no gradient flows back through it",
+)
+ABS = Primitive(
+    "abs",
+    "abs",
+    1,
+    abs,
+    lambda out, x: (sign(x),),
+    (Interval(avoid=(0.0,)),),
+    slope_text=("sign({x})",),
+    zero_slope_note="abs has no slope at 0; it takes 0 there, as PyTorch does",
+)
+SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,), slope_text=("cos({x})",))
+COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,), slope_text=("-sin({x})",))
+SUM = Primitive(
+    "sum",
+    "sum",
+    None,
+    _total,
+    lambda out, *xs: (1.0,) * len(xs),
+    (_ANY,),
+    slope_text=("1",),
+    formula_text="{joined}",
+    layout="variadic",
+)
 WEIGHTED_SUM = Primitive(  # bias + sum(w_i * x_i); arguments (bias, w_1..w_n, x_1..x_n)
-    "weighted_sum", "wx+b", None, _weighted_sum, _weighted_sum_slopes, (_ANY,),
+    "weighted_sum",
+    "wx+b",
+    None,
+    _weighted_sum,
+    _weighted_sum_slopes,
+    (_ANY,),
     requires="a bias followed by as many weights as inputs",
     slope_text=("1", "{partner}", "{partner}"),  # bias, each weight, each input
     layout="bias_weights_inputs",
 )
-LOGSUMEXP = Primitive("logsumexp", "logsumexp", None, _logsumexp,
-                      lambda out, *xs: tuple(exp(x - out) for x in xs), (_ANY,),
-                      requires="at least one argument", slope_text=("exp({x} - {out})",),
-                      layout="variadic")
+LOGSUMEXP = Primitive(
+    "logsumexp",
+    "logsumexp",
+    None,
+    _logsumexp,
+    lambda out, *xs: tuple(exp(x - out) for x in xs),
+    (_ANY,),
+    requires="at least one argument",
+    slope_text=("exp({x} - {out})",),
+    layout="variadic",
+)
 
 #: Every primitive, by name. Tests, drawings and tools iterate over this.
 PRIMITIVES: dict[str, Primitive] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, ADD_CONST, SUB_CONST, RSUB_CONST,
-               MUL_CONST, DIV_CONST, RDIV_CONST, EXP, LOG, SQRT, TANH, SIGMOID,
-               SOFTPLUS, RELU, ABS, SIN, COS, SUM, WEIGHTED_SUM, LOGSUMEXP)
+    for op in (
+        ADD,
+        SUB,
+        MUL,
+        DIV,
+        NEG,
+        POW,
+        POW_CONST,
+        ADD_CONST,
+        SUB_CONST,
+        RSUB_CONST,
+        MUL_CONST,
+        DIV_CONST,
+        RDIV_CONST,
+        EXP,
+        LOG,
+        SQRT,
+        TANH,
+        SIGMOID,
+        SOFTPLUS,
+        RELU,
+        ABS,
+        SIN,
+        COS,
+        SUM,
+        WEIGHTED_SUM,
+        LOGSUMEXP,
+    )
 }

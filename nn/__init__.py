@@ -12,8 +12,16 @@ Example:
 """
 
 from . import callbacks, data, losses
-from .callbacks import (Callback, DivergenceGuard, DivergenceWarning, EarlyStopping,
-                        LambdaCallback, ProgressBar, TrainingDiverged, TrainingRun)
+from .callbacks import (
+    Callback,
+    DivergenceGuard,
+    DivergenceWarning,
+    EarlyStopping,
+    LambdaCallback,
+    ProgressBar,
+    TrainingDiverged,
+    TrainingRun,
+)
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .losses import Loss, l2
 from .modules import MLP, Layer, Module, Neuron
@@ -22,10 +30,35 @@ from .record import TrainingRecord, TrainingRecorder
 from .train import History, evaluate, fit
 
 __all__ = [
-    "MLP", "Adam", "Callback", "Checkpoint", "DivergenceGuard", "DivergenceWarning",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Callback",
+    "Checkpoint",
+    "DivergenceGuard",
+    "DivergenceWarning",
     "EarlyStopping",
-    "History", "LambdaCallback", "Layer", "LinearLR", "LRScheduler", "Loss", "Module",
-    "Neuron", "Optimizer", "ProgressBar", "SGD", "StepLR", "TrainingDiverged",
-    "TrainingRecord", "TrainingRecorder", "TrainingRun", "callbacks", "data", "evaluate",
-    "fit", "l2", "load_checkpoint", "losses", "save_checkpoint",
+    "History",
+    "LRScheduler",
+    "LambdaCallback",
+    "Layer",
+    "LinearLR",
+    "Loss",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "ProgressBar",
+    "StepLR",
+    "TrainingDiverged",
+    "TrainingRecord",
+    "TrainingRecorder",
+    "TrainingRun",
+    "callbacks",
+    "data",
+    "evaluate",
+    "fit",
+    "l2",
+    "load_checkpoint",
+    "losses",
+    "save_checkpoint",
 ]

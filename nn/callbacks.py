@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .checks import check_count, check_number
 
@@ -125,12 +126,17 @@ class EarlyStopping(Callback):
         ('auto', 10)
     """
 
-    def __init__(self, monitor: str = "auto", min_delta: float = 0.0, patience: int = 5,
-                 mode: str = "auto", restore_best_weights: bool = False,
-                 start_from_epoch: int = 0) -> None:
+    def __init__(
+        self,
+        monitor: str = "auto",
+        min_delta: float = 0.0,
+        patience: int = 5,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', "
-                             f"got {mode!r}")
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
         check_number(min_delta, "EarlyStopping: min_delta", minimum=0.0)
         check_count(patience, "EarlyStopping: patience", minimum=0)
         check_count(start_from_epoch, "EarlyStopping: start_from_epoch", minimum=0)
@@ -151,8 +157,10 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
         if self._watched not in logs:
-            raise KeyError(f"EarlyStopping: monitor {self._watched!r} is not among the "
-                           f"epoch's numbers ({', '.join(sorted(logs))})")
+            raise KeyError(
+                f"EarlyStopping: monitor {self._watched!r} is not among the "
+                f"epoch's numbers ({', '.join(sorted(logs))})"
+            )
         if epoch <= self.start_from_epoch:
             return
         current = logs[self._watched]
@@ -168,11 +176,12 @@ class EarlyStopping(Callback):
             run.history.stopped_early = True
             run.history.stop_reason = (
                 f"early stopping: {self._watched} has not improved for {self.patience} "
-                f"epochs; best {self.best:.6g} at epoch {self.best_epoch}")
+                f"epochs; best {self.best:.6g} at epoch {self.best_epoch}"
+            )
 
     def on_train_end(self, run: TrainingRun) -> None:
         if self._best_weights is not None and self.best_epoch != run.epoch:
-            for p, value in zip(run.model.parameters(), self._best_weights):
+            for p, value in zip(run.model.parameters(), self._best_weights, strict=True):
                 p.data = value
             run.weights_restored = True
 
@@ -193,8 +202,9 @@ class ProgressBar(Callback):
     def on_train_begin(self, run: TrainingRun) -> None:
         from tqdm.auto import tqdm  # optional dependency: only needed for the bar
 
-        self._bar = tqdm(total=run.epochs, initial=run.epoch, desc=self.description,
-                         unit="epoch", leave=True)
+        self._bar = tqdm(
+            total=run.epochs, initial=run.epoch, desc=self.description, unit="epoch", leave=True
+        )
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
         shown = {"loss": f"{logs['loss']:.4f}"}
@@ -227,8 +237,9 @@ class DivergenceGuard(Callback):
     def __init__(self, explosion_factor: float = 1000.0, on_explosion: str = "warn") -> None:
         check_number(explosion_factor, "DivergenceGuard: explosion_factor", minimum=1.0)
         if on_explosion not in ("warn", "raise"):
-            raise ValueError(f"DivergenceGuard: on_explosion must be 'warn' or 'raise', "
-                             f"got {on_explosion!r}")
+            raise ValueError(
+                f"DivergenceGuard: on_explosion must be 'warn' or 'raise', got {on_explosion!r}"
+            )
         self.explosion_factor, self.on_explosion = float(explosion_factor), on_explosion
         self.first_loss: float | None = None
         self.warned = False
@@ -254,9 +265,11 @@ class DivergenceGuard(Callback):
             return
         if self.warned or self.first_loss <= 0 or loss <= self.explosion_factor * self.first_loss:
             return
-        message = (f"the loss exploded: {loss:.4g} at epoch {epoch}, "
-                   f"{loss / self.first_loss:.3g} times the first epoch's "
-                   f"({self.first_loss:.4g}); {_likely_cause(run)}")
+        message = (
+            f"the loss exploded: {loss:.4g} at epoch {epoch}, "
+            f"{loss / self.first_loss:.3g} times the first epoch's "
+            f"({self.first_loss:.4g}); {_likely_cause(run)}"
+        )
         if self.on_explosion == "raise":
             raise TrainingDiverged(f"training diverged: {message}", epoch, run.step)
         self.warned = True
@@ -265,8 +278,11 @@ class DivergenceGuard(Callback):
 
 def diverged(run: TrainingRun, what: str) -> TrainingDiverged:
     """The one error for a run whose numbers stopped being finite, with where and why."""
-    return TrainingDiverged(f"training diverged at epoch {run.epoch}, step {run.step}: "
-                            f"{what}; {_likely_cause(run)}", run.epoch, run.step)
+    return TrainingDiverged(
+        f"training diverged at epoch {run.epoch}, step {run.step}: {what}; {_likely_cause(run)}",
+        run.epoch,
+        run.step,
+    )
 
 
 def _likely_cause(run: TrainingRun) -> str:
@@ -277,8 +293,11 @@ def _likely_cause(run: TrainingRun) -> str:
 
 def _first_non_finite(model: Module) -> tuple[str, float] | None:
     """The name and value of the first parameter that is not a finite number, or None."""
-    named = model.named_parameters() if hasattr(model, "named_parameters") else \
-        ((str(i), p) for i, p in enumerate(model.parameters()))
+    named = (
+        model.named_parameters()
+        if hasattr(model, "named_parameters")
+        else ((str(i), p) for i, p in enumerate(model.parameters()))
+    )
     return next(((name, p.data) for name, p in named if not math.isfinite(p.data)), None)
 
 
@@ -287,18 +306,28 @@ class LambdaCallback(Callback):
     ``f(run, epoch, logs)``; each argument is optional and named after its hook."""
 
     def __init__(self, **hooks: Callable[..., None]) -> None:
-        names = {"on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end",
-                 "on_train_end"}
+        names = {"on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end"}
         unknown = set(hooks) - names
         if unknown:
-            raise TypeError(f"LambdaCallback: unknown hooks {sorted(unknown)}; "
-                            f"the hooks are {sorted(names)}")
+            raise TypeError(
+                f"LambdaCallback: unknown hooks {sorted(unknown)}; the hooks are {sorted(names)}"
+            )
         for name, function in hooks.items():
             if not callable(function):
-                raise TypeError(f"LambdaCallback: {name} must be callable, "
-                                f"got {type(function).__name__}")
+                raise TypeError(
+                    f"LambdaCallback: {name} must be callable, got {type(function).__name__}"
+                )
             setattr(self, name, function)
 
 
-__all__ = ["Callback", "DivergenceGuard", "DivergenceWarning", "EarlyStopping",
-           "LambdaCallback", "ProgressBar", "TrainingDiverged", "TrainingRun", "diverged"]
+__all__ = [
+    "Callback",
+    "DivergenceGuard",
+    "DivergenceWarning",
+    "EarlyStopping",
+    "LambdaCallback",
+    "ProgressBar",
+    "TrainingDiverged",
+    "TrainingRun",
+    "diverged",
+]

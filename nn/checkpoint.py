@@ -46,9 +46,15 @@ class Checkpoint:
     history: History | None = None
 
 
-def save_checkpoint(path: str | Path, model: Module, optimizer: Optimizer, *, epoch: int,
-                    scheduler: LRScheduler | None = None,
-                    history: History | None = None) -> Path:
+def save_checkpoint(
+    path: str | Path,
+    model: Module,
+    optimizer: Optimizer,
+    *,
+    epoch: int,
+    scheduler: LRScheduler | None = None,
+    history: History | None = None,
+) -> Path:
     """Write ``model``, ``optimizer``, ``scheduler`` and ``history`` after ``epoch``
     completed epochs to the JSON file ``path`` (atomically) and return its path.
 
@@ -68,24 +74,31 @@ def save_checkpoint(path: str | Path, model: Module, optimizer: Optimizer, *, ep
     document = {
         "format": CHECKPOINT_FORMAT,
         "epoch": epoch,
-        "model": {"type": type(model).__name__, "config": model.config(),
-                  "state": model.state_dict()},
+        "model": {
+            "type": type(model).__name__,
+            "config": model.config(),
+            "state": model.state_dict(),
+        },
         "optimizer": {"type": type(optimizer).__name__, "state": optimizer.state_dict()},
-        "scheduler": None if scheduler is None else {"type": type(scheduler).__name__,
-                                                     "state": scheduler.state_dict()},
+        "scheduler": None
+        if scheduler is None
+        else {"type": type(scheduler).__name__, "state": scheduler.state_dict()},
         "history": None if history is None else history.as_dict(),
     }
     try:
         # allow_nan=False: NaN and Infinity are not JSON; other readers would reject them
         text = json.dumps(document, indent=1, allow_nan=False)
     except ValueError as error:
-        raise ValueError(f"save_checkpoint: cannot write {path}: the run holds a number "
-                         f"JSON cannot store ({error}); has training diverged?") from error
+        raise ValueError(
+            f"save_checkpoint: cannot write {path}: the run holds a number "
+            f"JSON cannot store ({error}); has training diverged?"
+        ) from error
     return write_atomically(path, text)
 
 
-def load_checkpoint(path: str | Path, model: Module, optimizer: Optimizer,
-                    scheduler: LRScheduler | None = None) -> Checkpoint:
+def load_checkpoint(
+    path: str | Path, model: Module, optimizer: Optimizer, scheduler: LRScheduler | None = None
+) -> Checkpoint:
     """Load a file written by ``save_checkpoint`` into ``model``, ``optimizer`` and
     ``scheduler`` (built as for the saved run), and return its epoch and History.
 
@@ -120,28 +133,32 @@ def load_checkpoint(path: str | Path, model: Module, optimizer: Optimizer,
     if scheduler is not None:
         scheduler.load_state_dict(document["scheduler"]["state"])
     history = document["history"]
-    return Checkpoint(epoch=document["epoch"],
-                      history=None if history is None else History.from_dict(history))
+    return Checkpoint(
+        epoch=document["epoch"], history=None if history is None else History.from_dict(history)
+    )
 
 
-def _check_document(document: Any, model: Module, optimizer: Optimizer,
-                    scheduler: LRScheduler | None) -> None:
+def _check_document(
+    document: Any, model: Module, optimizer: Optimizer, scheduler: LRScheduler | None
+) -> None:
     """Raise if any part of the checkpoint does not fit; change nothing."""
     if not isinstance(document, dict) or document.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"not a checkpoint file of format {CHECKPOINT_FORMAT!r}")
     missing = sorted(_SECTIONS - set(document))
     unexpected = sorted(set(document) - _SECTIONS)
     if missing or unexpected:
-        raise ValueError(f"the checkpoint's sections do not fit (missing {missing}, "
-                         f"unexpected {unexpected})")
+        raise ValueError(
+            f"the checkpoint's sections do not fit (missing {missing}, unexpected {unexpected})"
+        )
     _check_epoch(document["epoch"], "epoch")
 
     saved_model = _section(document, "model", {"type", "config", "state"})
     _check_type(saved_model["type"], model, "model")
     saved_shape, given_shape = _architecture(saved_model["config"]), _architecture(model.config())
     if saved_shape != given_shape:  # e.g. relu saved, tanh given
-        raise ValueError(f"the model was saved as {saved_shape}, "
-                         f"but the model given is {given_shape}")
+        raise ValueError(
+            f"the model was saved as {saved_shape}, but the model given is {given_shape}"
+        )
     _check_state(saved_model["state"], dict(model.named_parameters()), type(model).__name__)
 
     saved_optimizer = _section(document, "optimizer", {"type", "state"})
@@ -154,8 +171,9 @@ def _check_document(document: Any, model: Module, optimizer: Optimizer,
             raise ValueError(f"the file has a {saved_type!r} scheduler, but none was given")
     else:
         if document["scheduler"] is None:
-            raise ValueError(f"the file has no scheduler, but a {type(scheduler).__name__!r} "
-                             "was given")
+            raise ValueError(
+                f"the file has no scheduler, but a {type(scheduler).__name__!r} was given"
+            )
         if scheduler.optimizer is not optimizer:
             raise ValueError("the scheduler drives another optimiser")
         saved_scheduler = _section(document, "scheduler", {"type", "state"})
@@ -186,8 +204,9 @@ def _section(document: dict[str, Any], name: str, keys: set[str]) -> dict[str, A
 
 def _check_type(saved: Any, target: Any, what: str) -> None:
     if saved != type(target).__name__:
-        raise ValueError(f"the file's {what} is {saved!r}, but the {what} given is "
-                         f"{type(target).__name__!r}")
+        raise ValueError(
+            f"the file's {what} is {saved!r}, but the {what} given is {type(target).__name__!r}"
+        )
 
 
 def _check_epoch(epoch: Any, what: str) -> None:

@@ -22,6 +22,10 @@ def check_count(n: Any, what: str, minimum: int) -> None:
 
 def check_number(x: Any, what: str, minimum: float) -> None:
     """``x`` must be a finite real number (not a bool) of at least ``minimum``."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) \
-            or x < minimum:
+    if (
+        isinstance(x, bool)
+        or not isinstance(x, (int, float))
+        or not math.isfinite(x)
+        or x < minimum
+    ):
         raise ValueError(f"{what} must be a finite number >= {minimum:g}, got {x!r}")

@@ -34,9 +34,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from . import data
 from .callbacks import Callback, DivergenceGuard, TrainingDiverged, TrainingRun
@@ -59,12 +60,12 @@ class DataSet:
 
     make: Callable[..., tuple[list, list]]
     loss: str
-    outputs: int                 # 1: a score (or the regression value); k: k logits
+    outputs: int  # 1: a score (or the regression value); k: k logits
     noise: float
-    lr: dict[str, float]         # per optimiser
-    epochs: dict[str, int]       # per optimiser
+    lr: dict[str, float]  # per optimiser
+    epochs: dict[str, int]  # per optimiser
     activation: str = "relu"
-    signed: bool = False         # labels -1 / +1, as the hinge loss wants
+    signed: bool = False  # labels -1 / +1, as the hinge loss wants
     note: str = ""
 
     @property
@@ -78,32 +79,70 @@ class DataSet:
 # Chosen so that each trains to at least 95% training accuracy (the regression curve: R^2
 # above 0.95) on seeds 0 to 4 at least, with room below the learning rate that fails.
 DATA_SETS = {
-    "moons": DataSet(data.make_moons, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
-                     epochs={"sgd": 100, "adam": 100}, signed=True,
-                     note="micrograd's demo recipe"),
-    "circles": DataSet(data.make_circles, "hinge", 1, noise=0.05,
-                       lr={"sgd": 1.0, "adam": 0.05}, epochs={"sgd": 100, "adam": 100},
-                       signed=True),
-    "xor": DataSet(data.make_xor, "hinge", 1, noise=0.1, lr={"sgd": 1.0, "adam": 0.05},
-                   epochs={"sgd": 100, "adam": 100}, signed=True),
-    "spiral": DataSet(data.make_spiral, "cross_entropy", 3, noise=0.2,
-                      lr={"sgd": 1.0, "adam": 0.05}, epochs={"sgd": 200, "adam": 100}),
-    "blobs": DataSet(data.make_blobs, "cross_entropy", 3, noise=0.5,
-                     lr={"sgd": 0.3, "adam": 0.05}, epochs={"sgd": 100, "adam": 100}),
-    "regression": DataSet(data.make_regression_curve, "mse", 1, noise=0.05,
-                          lr={"sgd": 0.05, "adam": 0.02}, epochs={"sgd": 200, "adam": 200},
-                          activation="tanh"),
+    "moons": DataSet(
+        data.make_moons,
+        "hinge",
+        1,
+        noise=0.1,
+        lr={"sgd": 1.0, "adam": 0.05},
+        epochs={"sgd": 100, "adam": 100},
+        signed=True,
+        note="micrograd's demo recipe",
+    ),
+    "circles": DataSet(
+        data.make_circles,
+        "hinge",
+        1,
+        noise=0.05,
+        lr={"sgd": 1.0, "adam": 0.05},
+        epochs={"sgd": 100, "adam": 100},
+        signed=True,
+    ),
+    "xor": DataSet(
+        data.make_xor,
+        "hinge",
+        1,
+        noise=0.1,
+        lr={"sgd": 1.0, "adam": 0.05},
+        epochs={"sgd": 100, "adam": 100},
+        signed=True,
+    ),
+    "spiral": DataSet(
+        data.make_spiral,
+        "cross_entropy",
+        3,
+        noise=0.2,
+        lr={"sgd": 1.0, "adam": 0.05},
+        epochs={"sgd": 200, "adam": 100},
+    ),
+    "blobs": DataSet(
+        data.make_blobs,
+        "cross_entropy",
+        3,
+        noise=0.5,
+        lr={"sgd": 0.3, "adam": 0.05},
+        epochs={"sgd": 100, "adam": 100},
+    ),
+    "regression": DataSet(
+        data.make_regression_curve,
+        "mse",
+        1,
+        noise=0.05,
+        lr={"sgd": 0.05, "adam": 0.02},
+        epochs={"sgd": 200, "adam": 200},
+        activation="tanh",
+    ),
 }
 DEFAULT_DATA_SET = "moons"
 
 # What each file shows, for the "open next" list, in the order that explains the most.
 WHAT_TO_OPEN = {
     PLAYER_FILE: "backpropagation step by step through one trained neuron "
-                 "(open it in a browser; → steps, Space plays)",
+    "(open it in a browser; → steps, Space plays)",
     "training.html": "training epoch by epoch: the boundary, the points and the curves "
-                     "(open it in a browser; a slider over the epochs)",
+    "(open it in a browser; a slider over the epochs)",
     GRAPH_FILE: "training example 0's forward pass through the whole model, grouped by "
-                "neuron, with each value's gradient d score / d value",
+    "neuron, with each value's gradient d score / d value",
     "decision_boundary.png": "what the trained model predicts over the plane",
     "fit.png": "the fitted curve over the points",
     "loss.png": "loss and accuracy per epoch",
@@ -140,78 +179,164 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog or program_name(),
         description="Train a small MLP with backpropagation on a toy data set, then save\n"
-                    "the model and draw its training, its decision boundary and its graph.",
-        epilog=_defaults_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        "the model and draw its training, its decision boundary and its graph.",
+        epilog=_defaults_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     group = parser.add_argument_group("data")
-    group.add_argument("--dataset", choices=list(DATA_SETS), default=DEFAULT_DATA_SET,
-                       help=f"toy data set to learn (default: {DEFAULT_DATA_SET})")
-    group.add_argument("--samples", type=_samples, default=100,
-                       help=f"training points, up to {MAX_SAMPLES:,} (default: 100)")
-    group.add_argument("--validation-samples", type=_validation_samples, default=200,
-                       help="fresh points (another seed) to measure generalisation on; "
-                            "0 for none (default: 200)")
-    group.add_argument("--noise", type=_noise, default=None,
-                       help=f"noise of the data set, from 0 to {MAX_NOISE:g} (default: per "
-                            "data set, see below)")
+    group.add_argument(
+        "--dataset",
+        choices=list(DATA_SETS),
+        default=DEFAULT_DATA_SET,
+        help=f"toy data set to learn (default: {DEFAULT_DATA_SET})",
+    )
+    group.add_argument(
+        "--samples",
+        type=_samples,
+        default=100,
+        help=f"training points, up to {MAX_SAMPLES:,} (default: 100)",
+    )
+    group.add_argument(
+        "--validation-samples",
+        type=_validation_samples,
+        default=200,
+        help="fresh points (another seed) to measure generalisation on; 0 for none (default: 200)",
+    )
+    group.add_argument(
+        "--noise",
+        type=_noise,
+        default=None,
+        help=f"noise of the data set, from 0 to {MAX_NOISE:g} (default: per data set, see below)",
+    )
     group = parser.add_argument_group("model")
-    group.add_argument("--hidden", type=_sizes, default=(16, 16), metavar="SIZES",
-                       help="hidden layer sizes, comma-separated (default: 16,16)")
-    group.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
-                       default=None,
-                       help="hidden-layer activation (default: relu; tanh for regression)")
-    group.add_argument("--init", choices=["uniform", "xavier", "he"], default="uniform",
-                       help="weight initialisation (default: uniform, as micrograd)")
+    group.add_argument(
+        "--hidden",
+        type=_sizes,
+        default=(16, 16),
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated (default: 16,16)",
+    )
+    group.add_argument(
+        "--activation",
+        choices=[a for a in ACTIVATIONS if a != "linear"],
+        default=None,
+        help="hidden-layer activation (default: relu; tanh for regression)",
+    )
+    group.add_argument(
+        "--init",
+        choices=["uniform", "xavier", "he"],
+        default="uniform",
+        help="weight initialisation (default: uniform, as micrograd)",
+    )
     group = parser.add_argument_group("training")
-    group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
-                       help="how the gradient moves the weights: plain gradient descent "
-                            "(with --momentum) or Adam (default: sgd)")
-    group.add_argument("--lr", type=_positive_float, default=None,
-                       help="learning rate (default: per optimiser and data set, see below)")
-    group.add_argument("--momentum", type=_momentum, default=0.0,
-                       help="SGD momentum, from 0 to below 1 (default: 0)")
-    group.add_argument("--schedule", choices=["linear", "step", "none"], default="linear",
-                       help="learning-rate schedule: linear decay to 0.1x (micrograd's), "
-                            "x0.5 every quarter of the epochs, or constant (default: linear)")
-    group.add_argument("--batch-size", type=_positive_int, default=None,
-                       help="examples per step: 1 for stochastic, k for mini-batches; the "
-                            "learning rates of the table below are for full batches, so "
-                            "lower --lr for small ones (default: all, i.e. full-batch "
-                            "gradient descent)")
-    group.add_argument("--epochs", type=_positive_int, default=None,
-                       help="passes over the training data (default: per data set, see below)")
-    group.add_argument("--l2", type=_non_negative_float, default=1e-4,
-                       help="L2 penalty on the parameters (default: 1e-4)")
-    group.add_argument("--seed", type=int, default=0,
-                       help="seed for the data, the weights and the shuffling (default: 0)")
-    group.add_argument("--compile", action="store_true",
-                       help="trace one example's loss once and replay it for every batch: "
-                            "the same numbers, many times faster")
+    group.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default="sgd",
+        help="how the gradient moves the weights: plain gradient descent "
+        "(with --momentum) or Adam (default: sgd)",
+    )
+    group.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: per optimiser and data set, see below)",
+    )
+    group.add_argument(
+        "--momentum",
+        type=_momentum,
+        default=0.0,
+        help="SGD momentum, from 0 to below 1 (default: 0)",
+    )
+    group.add_argument(
+        "--schedule",
+        choices=["linear", "step", "none"],
+        default="linear",
+        help="learning-rate schedule: linear decay to 0.1x (micrograd's), "
+        "x0.5 every quarter of the epochs, or constant (default: linear)",
+    )
+    group.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="examples per step: 1 for stochastic, k for mini-batches; the "
+        "learning rates of the table below are for full batches, so "
+        "lower --lr for small ones (default: all, i.e. full-batch "
+        "gradient descent)",
+    )
+    group.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="passes over the training data (default: per data set, see below)",
+    )
+    group.add_argument(
+        "--l2",
+        type=_non_negative_float,
+        default=1e-4,
+        help="L2 penalty on the parameters (default: 1e-4)",
+    )
+    group.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for the data, the weights and the shuffling (default: 0)",
+    )
+    group.add_argument(
+        "--compile",
+        action="store_true",
+        help="trace one example's loss once and replay it for every batch: "
+        "the same numbers, many times faster",
+    )
     group = parser.add_argument_group("output")
-    group.add_argument("--output", type=Path, default=Path("nn-demo-output"),
-                       help="folder to write the model and the pictures to "
-                            "(default: nn-demo-output)")
-    group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                       help="show a progress bar (default: shown)")
-    group.add_argument("--player", action=argparse.BooleanOptionalAction, default=True,
-                       help=f"write {PLAYER_FILE}, the step-by-step player of the forward "
-                            "and backward pass through one trained neuron (default: written)")
-    group.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True,
-                       help=f"write {GRAPH_FILE}, one example's forward pass through the "
-                            "whole model (default: written)")
-    group.add_argument("--full-graph", action="store_true",
-                       help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
-                            "shows its first terms and a '... N more' box; the full "
-                            "graph of the default model is 7 times as tall)")
-    group.add_argument("--view", action=argparse.BooleanOptionalAction, default=True,
-                       help="write training.html and training.gif, the training view "
-                            "(default: written)")
+    group.add_argument(
+        "--output",
+        type=Path,
+        default=Path("nn-demo-output"),
+        help="folder to write the model and the pictures to (default: nn-demo-output)",
+    )
+    group.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show a progress bar (default: shown)",
+    )
+    group.add_argument(
+        "--player",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"write {PLAYER_FILE}, the step-by-step player of the forward "
+        "and backward pass through one trained neuron (default: written)",
+    )
+    group.add_argument(
+        "--graph",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"write {GRAPH_FILE}, one example's forward pass through the "
+        "whole model (default: written)",
+    )
+    group.add_argument(
+        "--full-graph",
+        action="store_true",
+        help=f"draw every edge in {GRAPH_FILE} (by default each long sum "
+        "shows its first terms and a '... N more' box; the full "
+        "graph of the default model is 7 times as tall)",
+    )
+    group.add_argument(
+        "--view",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write training.html and training.gif, the training view (default: written)",
+    )
     return parser
 
 
 def _defaults_table() -> str:
     """The per-data-set defaults, as the epilog of --help (from DATA_SETS: one place)."""
-    lines = ["defaults per data set (sgd / adam):",
-             f"  {'data set':<11} {'loss':<14} {'lr':>12} {'epochs':>11} {'noise':>6}"]
+    lines = [
+        "defaults per data set (sgd / adam):",
+        f"  {'data set':<11} {'loss':<14} {'lr':>12} {'epochs':>11} {'noise':>6}",
+    ]
     for name, spec in DATA_SETS.items():
         rates = f"{spec.lr['sgd']:g} / {spec.lr['adam']:g}"
         epochs = f"{spec.epochs['sgd']} / {spec.epochs['adam']}"
@@ -234,10 +359,14 @@ class Settings:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     spec = DATA_SETS[args.dataset]
-    return Settings(args=args, spec=spec, lr=args.lr or spec.lr[args.optimizer],
-                    epochs=args.epochs or spec.epochs[args.optimizer],
-                    noise=spec.noise if args.noise is None else args.noise,
-                    activation=args.activation or spec.activation)
+    return Settings(
+        args=args,
+        spec=spec,
+        lr=args.lr or spec.lr[args.optimizer],
+        epochs=args.epochs or spec.epochs[args.optimizer],
+        noise=spec.noise if args.noise is None else args.noise,
+        activation=args.activation or spec.activation,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,8 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return run(prog, settings)
         except KeyboardInterrupt:
-            print(f"{prog}: interrupted; nothing was written, the files in {args.output} "
-                  "are as they were", file=sys.stderr)
+            print(
+                f"{prog}: interrupted; nothing was written, the files in {args.output} "
+                "are as they were",
+                file=sys.stderr,
+            )
             return EXIT_INTERRUPTED
 
 
@@ -270,57 +402,78 @@ def _checked_run(prog: str, settings: Settings, created: list[Path]) -> int:
     args = settings.args
     try:
         if args.momentum and args.optimizer != "sgd":
-            raise BadInput(f"--momentum is for --optimizer sgd; {args.optimizer} keeps its "
-                           "own running averages")
+            raise BadInput(
+                f"--momentum is for --optimizer sgd; {args.optimizer} keeps its "
+                "own running averages"
+            )
         X, y, X_val, y_val = load_data(settings)
-        model = MLP(len(X[0]), [*args.hidden, settings.spec.outputs],
-                    activation=settings.activation, init=args.init, seed=args.seed)
+        model = MLP(
+            len(X[0]),
+            [*args.hidden, settings.spec.outputs],
+            activation=settings.activation,
+            init=args.init,
+            seed=args.seed,
+        )
         created += prepare_output_folder(args.output)
         check_renderer(args)
     except BadInput as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     optimizer, scheduler = make_optimizer(settings, model)
-    print(f"{model} on {args.dataset} ({len(X)} points), loss {settings.spec.loss}, "
-          f"{args.optimizer} lr {settings.lr:g}, {settings.epochs} epochs, "
-          f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}"
-          f"{', compiled' if args.compile else ''}")
+    print(
+        f"{model} on {args.dataset} ({len(X)} points), loss {settings.spec.loss}, "
+        f"{args.optimizer} lr {settings.lr:g}, {settings.epochs} epochs, "
+        f"{'full batch' if args.batch_size is None else f'batch size {args.batch_size}'}"
+        f"{', compiled' if args.compile else ''}"
+    )
     try:
         code = train_and_write(settings, model, optimizer, scheduler, (X, y, X_val, y_val))
         created.clear()  # the files are in: keep the folders
         return code
     except TrainingDiverged as error:
-        print(f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
-              file=sys.stderr)
+        print(
+            f"{prog}: {error} (e.g. --lr {settings.lr / 10:g}); nothing was written",
+            file=sys.stderr,
+        )
         return EXIT_DIVERGED
     except PartialWriteError as error:
         print(f"{prog}: cannot write the outputs: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
-        print(f"{prog}: cannot write the outputs, none was replaced: {error}",
-              file=sys.stderr)
+        print(f"{prog}: cannot write the outputs, none was replaced: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
-def train_and_write(settings: Settings, model: MLP, optimizer, scheduler,
-                    data_sets: tuple) -> int:
+def train_and_write(settings: Settings, model: MLP, optimizer, scheduler, data_sets: tuple) -> int:
     """Train, print what came of it, write the files; the exit code."""
     args = settings.args
     X, y, X_val, y_val = data_sets
     started = time.perf_counter()
     interrupt = StopOnInterrupt()
     with interrupt.installed():  # while training: the first Ctrl-C ends the epoch
-        history = fit(model, X, y, loss=settings.spec.loss, optimizer=optimizer,
-                      scheduler=scheduler, epochs=settings.epochs,
-                      batch_size=args.batch_size, l2_penalty=args.l2,
-                      validation=(X_val, y_val) if X_val else None, seed=args.seed,
-                      progress=args.progress, compile=args.compile,
-                      record=1 if args.view else None,
-                      callbacks=[DivergenceGuard(on_explosion="raise"), interrupt])
+        history = fit(
+            model,
+            X,
+            y,
+            loss=settings.spec.loss,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            epochs=settings.epochs,
+            batch_size=args.batch_size,
+            l2_penalty=args.l2,
+            validation=(X_val, y_val) if X_val else None,
+            seed=args.seed,
+            progress=args.progress,
+            compile=args.compile,
+            record=1 if args.view else None,
+            callbacks=[DivergenceGuard(on_explosion="raise"), interrupt],
+        )
     print(_summary(settings, model, history, X, y, X_val, time.perf_counter() - started))
     if interrupt.requested:
-        print(f"interrupted after epoch {history.epochs} of {settings.epochs}: writing the "
-              "model as trained so far")
+        print(
+            f"interrupted after epoch {history.epochs} of {settings.epochs}: writing the "
+            "model as trained so far"
+        )
     written = write_outputs(settings, model, history, X, y, X_val, y_val)
     print("wrote " + ", ".join(str(p) for p in written))
     _print_what_to_open(written)
@@ -332,16 +485,19 @@ def load_data(settings: Settings) -> tuple[list, list, list, list]:
     """Training and validation data (another seed), checked before any training."""
     args, spec = settings.args, settings.spec
     if args.samples < max(spec.classes, 2):
-        raise BadInput(f"--samples {args.samples} is too few for {args.dataset}: it needs "
-                       f"at least {max(spec.classes, 2)} (one point per class)"
-                       if spec.classes else
-                       f"--samples {args.samples} is too few: the curve needs at least 2")
+        raise BadInput(
+            f"--samples {args.samples} is too few for {args.dataset}: it needs "
+            f"at least {max(spec.classes, 2)} (one point per class)"
+            if spec.classes
+            else f"--samples {args.samples} is too few: the curve needs at least 2"
+        )
     kwargs = {"signed": True} if spec.signed else {}
     X, y = spec.make(args.samples, noise=settings.noise, seed=args.seed, **kwargs)
     X_val, y_val = ([], [])
     if args.validation_samples:
-        X_val, y_val = spec.make(args.validation_samples, noise=settings.noise,
-                                 seed=args.seed + 1, **kwargs)
+        X_val, y_val = spec.make(
+            args.validation_samples, noise=settings.noise, seed=args.seed + 1, **kwargs
+        )
     return X, y, X_val, y_val
 
 
@@ -358,8 +514,9 @@ def prepare_output_folder(folder: Path) -> list[Path]:
         os.unlink(probe)
     except OSError as error:
         what = "write to" if _is_dir(folder) else "create"
-        raise BadInput(f"cannot {what} the output folder {folder}: "
-                       f"{error.strerror or error}") from None
+        raise BadInput(
+            f"cannot {what} the output folder {folder}: {error.strerror or error}"
+        ) from None
     for name in OUTPUT_FILES:
         if (folder / name).is_dir():
             raise BadInput(f"{folder / name} is a folder: the demo writes a file there")
@@ -395,15 +552,18 @@ def check_renderer(args: argparse.Namespace) -> None:
         return
     problem = _renderer_problem(program)
     if problem:
-        raise BadInput(f"the Graphviz renderer {program} does not work ({problem}); fix it "
-                       "or unset AUTOGRAD_DOT, or pass --no-player --no-graph")
+        raise BadInput(
+            f"the Graphviz renderer {program} does not work ({problem}); fix it "
+            "or unset AUTOGRAD_DOT, or pass --no-player --no-graph"
+        )
 
 
 def _renderer_problem(program: str, seconds: float = 30.0) -> str | None:
     """Why ``program`` cannot draw a two-node graph as SVG, or None when it can."""
     try:
-        result = subprocess.run([program, "-Tsvg"], input=b"digraph { a -> b }",
-                                capture_output=True, timeout=seconds)
+        result = subprocess.run(
+            [program, "-Tsvg"], input=b"digraph { a -> b }", capture_output=True, timeout=seconds
+        )
     except subprocess.TimeoutExpired:
         return f"no answer within {seconds:g} s"
     except OSError as error:
@@ -412,7 +572,7 @@ def _renderer_problem(program: str, seconds: float = 30.0) -> str | None:
     if result.returncode != 0:
         detail = " ".join(result.stderr.decode("utf-8", "replace").split())[:200]
         return f"exit code {result.returncode}{': ' + detail if detail else ''}"
-    if "<svg" not in answer or "</svg>" not in answer or "class=\"node\"" not in answer:
+    if "<svg" not in answer or "</svg>" not in answer or 'class="node"' not in answer:
         return "its output is not an SVG drawing of the graph"
     return None
 
@@ -444,8 +604,12 @@ class StopOnInterrupt(Callback):
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        print("\nCtrl-C: stopping after this epoch (press it again to stop at once and "
-              "write nothing)", file=sys.stderr, flush=True)
+        print(
+            "\nCtrl-C: stopping after this epoch (press it again to stop at once and "
+            "write nothing)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def on_epoch_end(self, run: TrainingRun, epoch: int, logs: dict[str, float]) -> None:
         if self.requested:
@@ -464,8 +628,7 @@ def _summary(settings: Settings, model: MLP, history, X, y, X_val, seconds: floa
         return text
     text += f"training accuracy {train_accuracy:.1%}"
     if X_val:
-        text += (f", validation accuracy {history.val_accuracy[-1]:.1%} "
-                 f"({len(X_val)} fresh points)")
+        text += f", validation accuracy {history.val_accuracy[-1]:.1%} ({len(X_val)} fresh points)"
     return text
 
 
@@ -499,8 +662,10 @@ def _move_all(staging: Path, folder: Path, names: list[str]) -> None:
             done.append(_move_one(staging, folder, name))
     except OSError:
         if not _put_back(done):  # keep the old copies: they are the only ones left
-            raise PartialWriteError(f"some files were replaced and could not be put back; "
-                                    f"the earlier ones are in {staging}") from None
+            raise PartialWriteError(
+                f"some files were replaced and could not be put back; "
+                f"the earlier ones are in {staging}"
+            ) from None
         raise
 
 
@@ -539,10 +704,16 @@ def _put_back(done: list[tuple[Path, Path | None]]) -> bool:
     return undone
 
 
-def _write_files(staging: Path, settings: Settings, model: MLP, history, X, y, X_val,
-                 y_val) -> list[str]:
-    from .plots import (plot_decision_boundary, plot_history, plot_regression,
-                        save_training_gif, save_training_html)
+def _write_files(
+    staging: Path, settings: Settings, model: MLP, history, X, y, X_val, y_val
+) -> list[str]:
+    from .plots import (
+        plot_decision_boundary,
+        plot_history,
+        plot_regression,
+        save_training_gif,
+        save_training_html,
+    )
 
     args, spec = settings.args, settings.spec
     validation = (X_val, y_val) if X_val else None
@@ -552,13 +723,25 @@ def _write_files(staging: Path, settings: Settings, model: MLP, history, X, y, X
     names = ["model.json", "history.json", "loss.png"]
     plot_history(history, staging / "loss.png", title=f"Training: {title}")
     if spec.classes:
-        plot_decision_boundary(model, X, y, staging / "decision_boundary.png",
-                               validation=validation, loss=spec.loss,
-                               title=f"After {history.epochs} epochs: {title}")
+        plot_decision_boundary(
+            model,
+            X,
+            y,
+            staging / "decision_boundary.png",
+            validation=validation,
+            loss=spec.loss,
+            title=f"After {history.epochs} epochs: {title}",
+        )
         names.append("decision_boundary.png")
     else:
-        plot_regression(model, X, y, staging / "fit.png", validation=validation,
-                        title=f"After {history.epochs} epochs: {title}")
+        plot_regression(
+            model,
+            X,
+            y,
+            staging / "fit.png",
+            validation=validation,
+            title=f"After {history.epochs} epochs: {title}",
+        )
         names.append("fit.png")
     if args.view and history.record is not None:
         save_training_html(history.record, staging / "training.html", title=title)
@@ -602,24 +785,27 @@ def _print_older_files(folder: Path, written: list[Path]) -> None:
     fresh = {path.name for path in written}
     older = [name for name in OUTPUT_FILES if name not in fresh and (folder / name).exists()]
     if older:
-        print(f"note: {', '.join(older)} in {folder} {'is' if len(older) == 1 else 'are'} "
-              "from an earlier run (this run did not write them)")
+        print(
+            f"note: {', '.join(older)} in {folder} {'is' if len(older) == 1 else 'are'} "
+            "from an earlier run (this run did not write them)"
+        )
 
 
 def _print_what_to_open(written: list[Path]) -> None:
     """Say which files to look at, in the order that explains the most first."""
     by_name = {path.name: path for path in written}
-    lines = [(str(by_name[name]), what) for name, what in WHAT_TO_OPEN.items()
-             if name in by_name]
+    lines = [(str(by_name[name]), what) for name, what in WHAT_TO_OPEN.items() if name in by_name]
     width = max(len(path) for path, _ in lines)
     print("open next:")
     for path, what in lines:
         print(f"  {path:<{width}}  {what}")
 
 
-def _number_type(kind: type, what: str, accept: Callable[[Any], bool], requirement: str
-                 ) -> Callable[[str], Any]:
+def _number_type(
+    kind: type, what: str, accept: Callable[[Any], bool], requirement: str
+) -> Callable[[str], Any]:
     """An argparse ``type`` that parses ``kind`` and checks it, with a clear message."""
+
     def parse(text: str) -> Any:
         try:
             value = kind(text)
@@ -636,12 +822,15 @@ _positive_int = _number_type(int, "a whole number", lambda v: v >= 1, "at least 
 _positive_float = _number_type(float, "a number", lambda v: v > 0, "a positive number")
 _non_negative_float = _number_type(float, "a number", lambda v: v >= 0, "a number >= 0")
 _momentum = _number_type(float, "a number", lambda v: 0 <= v < 1, "a number from 0 to below 1")
-_samples = _number_type(int, "a whole number", lambda v: 1 <= v <= MAX_SAMPLES,
-                        f"from 1 to {MAX_SAMPLES:,}")
-_validation_samples = _number_type(int, "a whole number", lambda v: 0 <= v <= MAX_SAMPLES,
-                                   f"from 0 to {MAX_SAMPLES:,}")
-_noise = _number_type(float, "a number", lambda v: 0 <= v <= MAX_NOISE,
-                      f"a number from 0 to {MAX_NOISE:g}")
+_samples = _number_type(
+    int, "a whole number", lambda v: 1 <= v <= MAX_SAMPLES, f"from 1 to {MAX_SAMPLES:,}"
+)
+_validation_samples = _number_type(
+    int, "a whole number", lambda v: 0 <= v <= MAX_SAMPLES, f"from 0 to {MAX_SAMPLES:,}"
+)
+_noise = _number_type(
+    float, "a number", lambda v: 0 <= v <= MAX_NOISE, f"a number from 0 to {MAX_NOISE:g}"
+)
 
 
 def _sizes(text: str) -> tuple[int, ...]:

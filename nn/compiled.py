@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import autograd
 from autograd import Value
@@ -44,11 +45,13 @@ class CompiledLoss:
         (2, True)
     """
 
-    def __init__(self, model: Module, loss: Loss, X: Sequence[Sequence[float]],
-                 y: Sequence[Any]) -> None:
+    def __init__(
+        self, model: Module, loss: Loss, X: Sequence[Sequence[float]], y: Sequence[Any]
+    ) -> None:
         if not isinstance(loss, Loss):
-            raise ValueError("fit(compile=True) needs a loss from nn.losses (a Loss), "
-                             f"got {loss!r}")
+            raise ValueError(
+                f"fit(compile=True) needs a loss from nn.losses (a Loss), got {loss!r}"
+            )
         self.loss = loss
         self.params = model.parameters()
         self.X = [list(map(float, row)) for row in X]
@@ -58,16 +61,18 @@ class CompiledLoss:
         count, n_inputs = len(self.params), len(self.X[0])
 
         def one_example(*inputs: Value) -> tuple[Value, ...]:
-            prediction = model(list(inputs[count:count + n_inputs]))
+            prediction = model(list(inputs[count : count + n_inputs]))
             outputs = [prediction] if isinstance(prediction, Value) else prediction
-            return (loss.per_example(prediction, inputs[count + n_inputs:]), *outputs)
+            return (loss.per_example(prediction, inputs[count + n_inputs :]), *outputs)
 
         self.program = autograd.compile(
-            one_example, [*self.params, *self.X[0], *self.targets[0]], wrt=range(count))
+            one_example, [*self.params, *self.X[0], *self.targets[0]], wrt=range(count)
+        )
         self.numpy = _numpy()
         if self.numpy is not None:  # one row per program input, one column per example
             self._rows = self.numpy.asarray(
-                [x + list(t) for x, t in zip(self.X, self.targets)], dtype=float).T.copy()
+                [x + list(t) for x, t in zip(self.X, self.targets, strict=True)], dtype=float
+            ).T.copy()
 
     def evaluate(self, batch: Sequence[int]) -> tuple[float, list[Any], list[float]]:
         """Mean loss, predictions and mean gradients (one per parameter) on the
@@ -84,7 +89,9 @@ class CompiledLoss:
         columns = self._rows[:, batch]
         outputs, gradients = self.program.batch(*weights, *columns)
         scores = [o.tolist() for o in outputs[1:]]
-        predictions = scores[0] if len(scores) == 1 else [list(row) for row in zip(*scores)]
+        predictions = (
+            scores[0] if len(scores) == 1 else [list(row) for row in zip(*scores, strict=True)]
+        )
         return outputs[0].tolist(), predictions, list(gradients)
 
     def _replay_each(self, weights: list[float], batch: Sequence[int]) -> tuple:

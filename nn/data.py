@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .checks import check_count
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
-               signed: bool = False) -> tuple[list[list[float]], list[int]]:
+def make_moons(
+    n_samples: int = 100, noise: float = 0.1, seed: int = 0, signed: bool = False
+) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles (as scikit-learn's ``make_moons``)."""
     rng = _rng(n_samples, noise, seed)
     X, y = [], []
@@ -37,8 +39,13 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
     return X, _signed(y, signed)
 
 
-def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0,
-                 signed: bool = False) -> tuple[list[list[float]], list[int]]:
+def make_circles(
+    n_samples: int = 100,
+    noise: float = 0.05,
+    factor: float = 0.5,
+    seed: int = 0,
+    signed: bool = False,
+) -> tuple[list[list[float]], list[int]]:
     """A small circle (label 1) inside a large one (label 0)."""
     if not 0 < factor < 1:
         raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor!r}")
@@ -48,14 +55,16 @@ def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
         label = i % 2
         radius = factor if label else 1.0
         t = 2 * math.pi * rng.random()
-        X.append([radius * math.cos(t) + rng.gauss(0, noise),
-                  radius * math.sin(t) + rng.gauss(0, noise)])
+        X.append(
+            [radius * math.cos(t) + rng.gauss(0, noise), radius * math.sin(t) + rng.gauss(0, noise)]
+        )
         y.append(label)
     return X, _signed(y, signed)
 
 
-def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
-             signed: bool = False) -> tuple[list[list[float]], list[int]]:
+def make_xor(
+    n_samples: int = 100, noise: float = 0.1, seed: int = 0, signed: bool = False
+) -> tuple[list[list[float]], list[int]]:
     """Four clusters at (+-1, +-1); label 1 where the signs differ (XOR)."""
     rng = _rng(n_samples, noise, seed)
     X, y = [], []
@@ -66,8 +75,9 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int = 0,
     return X, _signed(y, signed)
 
 
-def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2,
-                seed: int = 0) -> tuple[list[list[float]], list[int]]:
+def make_spiral(
+    n_samples: int = 150, classes: int = 3, noise: float = 0.2, seed: int = 0
+) -> tuple[list[list[float]], list[int]]:
     """``classes`` interleaved spiral arms (labels 0 .. classes-1)."""
     check_count(classes, "classes", minimum=2)
     rng = _rng(n_samples, noise, seed)
@@ -81,8 +91,12 @@ def make_spiral(n_samples: int = 150, classes: int = 3, noise: float = 0.2,
     return X, y
 
 
-def make_blobs(n_samples: int = 150, centers: int = 3, noise: float = 0.5, seed: int = 0,
-               ) -> tuple[list[list[float]], list[int]]:
+def make_blobs(
+    n_samples: int = 150,
+    centers: int = 3,
+    noise: float = 0.5,
+    seed: int = 0,
+) -> tuple[list[list[float]], list[int]]:
     """Gaussian blobs (standard deviation ``noise``) around ``centers`` points spread
     on a circle of radius 3."""
     check_count(centers, "centers", minimum=2)
@@ -91,14 +105,18 @@ def make_blobs(n_samples: int = 150, centers: int = 3, noise: float = 0.5, seed:
     for i in range(n_samples):
         label = i % centers
         angle = 2 * math.pi * label / centers
-        X.append([3 * math.cos(angle) + rng.gauss(0, noise),
-                  3 * math.sin(angle) + rng.gauss(0, noise)])
+        X.append(
+            [3 * math.cos(angle) + rng.gauss(0, noise), 3 * math.sin(angle) + rng.gauss(0, noise)]
+        )
         y.append(label)
     return X, y
 
 
-def make_regression_curve(n_samples: int = 100, noise: float = 0.05, seed: int = 0,
-                          ) -> tuple[list[list[float]], list[float]]:
+def make_regression_curve(
+    n_samples: int = 100,
+    noise: float = 0.05,
+    seed: int = 0,
+) -> tuple[list[list[float]], list[float]]:
     """Points of y = sin(2x) + x / 2 on [-2, 2], with Gaussian noise."""
     rng = _rng(n_samples, noise, seed)
     X, y = [], []
@@ -109,8 +127,9 @@ def make_regression_curve(n_samples: int = 100, noise: float = 0.05, seed: int =
     return X, y
 
 
-def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float = 0.25,
-                     seed: int = 0, shuffle: bool = True) -> tuple[list, list, list, list]:
+def train_test_split(
+    X: Sequence[Any], y: Sequence[Any], test_size: float = 0.25, seed: int = 0, shuffle: bool = True
+) -> tuple[list, list, list, list]:
     """Split into ``X_train, X_test, y_train, y_test`` (scikit-learn's order).
 
     Example:
@@ -129,13 +148,21 @@ def train_test_split(X: Sequence[Any], y: Sequence[Any], test_size: float = 0.25
     if n_test >= len(X):
         raise ValueError(f"train_test_split: {len(X)} points are too few to split")
     test, train = order[:n_test], order[n_test:]
-    return ([X[i] for i in train], [X[i] for i in test],
-            [y[i] for i in train], [y[i] for i in test])
+    return (
+        [X[i] for i in train],
+        [X[i] for i in test],
+        [y[i] for i in train],
+        [y[i] for i in test],
+    )
 
 
 DATASETS = {
-    "moons": make_moons, "circles": make_circles, "xor": make_xor,
-    "spiral": make_spiral, "blobs": make_blobs, "regression": make_regression_curve,
+    "moons": make_moons,
+    "circles": make_circles,
+    "xor": make_xor,
+    "spiral": make_spiral,
+    "blobs": make_blobs,
+    "regression": make_regression_curve,
 }
 
 

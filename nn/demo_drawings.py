@@ -41,12 +41,13 @@ def draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | N
     try:
         # Seeded with what the rest of the network sends back to this neuron, so the
         # gradients are d score / d value, the same numbers as in forward_graph.svg.
-        player = draw_backward(output, _score_gradient(model, example, index),
-                               params=params)
+        player = draw_backward(output, _score_gradient(model, example, index), params=params)
         # The forward graph's cluster name, so the two pictures can be matched up.
-        title = (f"One neuron (layers.0.neurons.{index}) on training example 0; "
-                 f"grad = ∂score/∂value along this neuron ({_inputs_text(len(example))} "
-                 "also feed the other neurons)")
+        title = (
+            f"One neuron (layers.0.neurons.{index}) on training example 0; "
+            f"grad = ∂score/∂value along this neuron ({_inputs_text(len(example))} "
+            "also feed the other neurons)"
+        )
         return player.save_html(path, title=title)
     except RENDERER_ERRORS as error:  # no renderer, or a broken one: say so, keep the rest
         return _skipped("the backpropagation player", error)
@@ -78,7 +79,9 @@ def active_neuron(model: MLP, example: list[float]) -> tuple[int, Neuron]:
     """
     neurons = model.layers[0].neurons
     for index, neuron in enumerate(neurons):
-        pre_activation = neuron.b.data + sum(w.data * x for w, x in zip(neuron.w, example))
+        pre_activation = neuron.b.data + sum(
+            w.data * x for w, x in zip(neuron.w, example, strict=True)
+        )
         if pre_activation > 0:
             return index, neuron
     return 0, neurons[0]
@@ -101,8 +104,7 @@ def _as_list(values: Value | list[Value]) -> list[Value]:
     return values if isinstance(values, list) else [values]
 
 
-def draw_forward_graph(path: Path, model: MLP, example: list[float],
-                        full: bool) -> Path | None:
+def draw_forward_graph(path: Path, model: MLP, example: list[float], full: bool) -> Path | None:
     """The graph of one example's forward pass, as SVG, if drawing is available.
 
     Collapsed by default (each long sum shows a few inputs and "... N more inputs"):
@@ -125,12 +127,16 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float],
     model.zero_grad()
     root.backward()
     try:
-        render_svg(draw_dot(root, params=model.parameters(), group_by="neuron",
-                            number_format=".4g", **size), path)
+        render_svg(
+            draw_dot(
+                root, params=model.parameters(), group_by="neuron", number_format=".4g", **size
+            ),
+            path,
+        )
     except (*RENDERER_ERRORS, GraphTooLargeError) as error:  # no renderer, or too large
         return _skipped("the graph drawing", error)
     finally:
-        for p, grad in zip(model.parameters(), saved):
+        for p, grad in zip(model.parameters(), saved, strict=True):
             p.grad = grad
     return path
 

@@ -13,8 +13,9 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from autograd import Value, logsumexp, sum_values, weighted_sum
 
@@ -39,12 +40,13 @@ class Loss:
 
     def __call__(self, predictions: Sequence[Any], targets: Sequence[Any]) -> Value:
         if len(predictions) != len(targets):
-            raise ValueError(f"{self.name}: {len(predictions)} predictions "
-                             f"but {len(targets)} targets")
+            raise ValueError(
+                f"{self.name}: {len(predictions)} predictions but {len(targets)} targets"
+            )
         if not predictions:
             raise ValueError(f"{self.name}: no predictions")
         terms = []
-        for prediction, target in zip(predictions, targets):
+        for prediction, target in zip(predictions, targets, strict=True):
             outputs = 1 if isinstance(prediction, (Value, int, float)) else len(prediction)
             terms.append(self.per_example(prediction, self.encode_checked(target, outputs)))
         return sum_values(terms) * (1.0 / len(terms))
@@ -58,8 +60,7 @@ class Loss:
 
 def _one_hot(label: int, outputs: int) -> tuple[float, ...]:
     if not 0 <= label < outputs:
-        raise ValueError(f"cross_entropy: label {label!r} does not index a row of "
-                         f"{outputs} logits")
+        raise ValueError(f"cross_entropy: label {label!r} does not index a row of {outputs} logits")
     return tuple(1.0 if k == label else 0.0 for k in range(outputs))
 
 
@@ -126,8 +127,7 @@ cross_entropy = Loss(
 LOSSES = {loss.name: loss for loss in (mse, hinge, binary_cross_entropy, cross_entropy)}
 
 
-def l2_value_and_gradient(parameters: Sequence[Value], alpha: float
-                          ) -> tuple[float, list[float]]:
+def l2_value_and_gradient(parameters: Sequence[Value], alpha: float) -> tuple[float, list[float]]:
     """``l2``'s value and its gradient ``2 alpha p``, as plain numbers (no graph), in
     the order of operations ``l2(...).backward()`` uses.
 

@@ -20,8 +20,9 @@ import json
 import math
 import numbers
 import random
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from autograd import Value, weighted_sum
 from autograd.files import write_atomically
@@ -85,8 +86,12 @@ class Module:
         Atomically: the file is written next to the target, synced, then put in its
         place, so after a crash, a full disk or a kill the previous file is still whole.
         """
-        document = {"format": STATE_FORMAT, "model": type(self).__name__,
-                    "config": self.config(), "state": self.state_dict()}
+        document = {
+            "format": STATE_FORMAT,
+            "model": type(self).__name__,
+            "config": self.config(),
+            "state": self.state_dict(),
+        }
         write_atomically(path, json.dumps(document, indent=1))
 
     def load(self, path: str | Path) -> None:
@@ -97,12 +102,16 @@ class Module:
         """
         document = read_state_file(path)
         saved, own = _field(document, "config", dict, path), self.config()
-        differences = [f"{key}={saved.get(key)!r} in the file, {own.get(key)!r} here"
-                       for key in sorted(set(saved) | set(own))
-                       if key != "seed" and saved.get(key) != own.get(key)]
+        differences = [
+            f"{key}={saved.get(key)!r} in the file, {own.get(key)!r} here"
+            for key in sorted(set(saved) | set(own))
+            if key != "seed" and saved.get(key) != own.get(key)
+        ]
         if differences:
-            raise ValueError(f"{path}: the saved model does not match this one ("
-                             f"{'; '.join(differences)}); nothing was loaded")
+            raise ValueError(
+                f"{path}: the saved model does not match this one ("
+                f"{'; '.join(differences)}); nothing was loaded"
+            )
         self.load_state_dict(_field(document, "state", dict, path))
 
     def config(self) -> dict[str, Any]:
@@ -125,8 +134,9 @@ def _named(member: Any, name: str) -> Iterator[tuple[str, Value]]:
 
 def _check_state(state: Any, params: dict[str, Value], model_name: str) -> None:
     if not isinstance(state, dict):
-        raise TypeError(f"{model_name}: a state must be a dict of name -> number, "
-                        f"got {type(state).__name__}")
+        raise TypeError(
+            f"{model_name}: a state must be a dict of name -> number, got {type(state).__name__}"
+        )
     missing = [name for name in params if name not in state]
     unexpected = [name for name in state if name not in params]
     if missing or unexpected:
@@ -137,11 +147,15 @@ def _check_state(state: Any, params: dict[str, Value], model_name: str) -> None:
     for name in params:
         number = state[name]
         if isinstance(number, bool) or not isinstance(number, numbers.Real):
-            raise TypeError(f"{model_name}: state[{name!r}] must be a number, "
-                            f"got {type(number).__name__} ({number!r}); nothing was loaded")
+            raise TypeError(
+                f"{model_name}: state[{name!r}] must be a number, "
+                f"got {type(number).__name__} ({number!r}); nothing was loaded"
+            )
         if not math.isfinite(number):
-            raise ValueError(f"{model_name}: state[{name!r}] is {number!r}, not a finite "
-                             "number; nothing was loaded")
+            raise ValueError(
+                f"{model_name}: state[{name!r}] is {number!r}, not a finite "
+                "number; nothing was loaded"
+            )
 
 
 def _few(names: list[str]) -> str:
@@ -167,8 +181,9 @@ def _field(document: dict[str, Any], key: str, kind: type, path: str | Path) -> 
     if key not in document:
         raise ValueError(f"{path}: the model file has no {key!r}")
     if not isinstance(document[key], kind):
-        raise ValueError(f"{path}: {key!r} must be a {kind.__name__}, "
-                         f"got {type(document[key]).__name__}")
+        raise ValueError(
+            f"{path}: {key!r} must be a {kind.__name__}, got {type(document[key]).__name__}"
+        )
     return document[key]
 
 
@@ -182,9 +197,17 @@ class Neuron(Module):
         -0.5
     """
 
-    def __init__(self, nin: int, activation: str | None = None, init: str = "uniform",
-                 seed: int | None = None, *, nonlin: bool | None = None,
-                 _scale: float | None = None, _rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: int | None = None,
+        *,
+        nonlin: bool | None = None,
+        _scale: float | None = None,
+        _rng: random.Random | None = None,
+    ) -> None:
         _check_size(nin, "nin")
         _check_choice(init, INITS, "init")
         rng = _rng or _make_rng(seed)
@@ -228,17 +251,24 @@ class Layer(Module):
     Returns a list of ``nout`` Values, or a single Value when ``nout == 1``.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str | None = None,
-                 init: str = "uniform", seed: int | None = None, *,
-                 nonlin: bool | None = None, _rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: int | None = None,
+        *,
+        nonlin: bool | None = None,
+        _rng: random.Random | None = None,
+    ) -> None:
         _check_size(nin, "nin")
         _check_size(nout, "nout")
         _check_choice(init, INITS, "init")
         rng = _rng or _make_rng(seed)
         scale = _init_scale(init, nin, nout)
         activation = _activation_of(activation, nonlin, "Layer")
-        self.neurons = [Neuron(nin, activation, init, _scale=scale, _rng=rng)
-                        for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, init, _scale=scale, _rng=rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
         out = [n(x) for n in self.neurons]
@@ -250,8 +280,9 @@ class Layer(Module):
         return self.neurons[0].nonlin
 
     def __repr__(self) -> str:
-        return f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)} " \
-               f"{self.neurons[0].activation})"
+        return (
+            f"Layer({len(self.neurons[0].w)} -> {len(self.neurons)} {self.neurons[0].activation})"
+        )
 
 
 class MLP(Module):
@@ -269,9 +300,15 @@ class MLP(Module):
         True
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 output_activation: str = "linear", init: str = "uniform",
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        seed: int | None = None,
+    ) -> None:
         _check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
@@ -281,12 +318,23 @@ class MLP(Module):
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
-                  init, _rng=rng)
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == last else activation,
+                init,
+                _rng=rng,
+            )
             for i in range(len(nouts))
         ]
-        self._config = {"nin": nin, "nouts": list(nouts), "activation": activation,
-                        "output_activation": output_activation, "init": init, "seed": seed}
+        self._config = {
+            "nin": nin,
+            "nouts": list(nouts),
+            "activation": activation,
+            "output_activation": output_activation,
+            "init": init,
+            "seed": seed,
+        }
         for name, p in self.named_parameters():
             p.label = name  # drawings show which weight is which
 
@@ -301,7 +349,7 @@ class MLP(Module):
         return dict(self._config)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "MLP":
+    def from_file(cls, path: str | Path) -> MLP:
         """Rebuild a model saved with ``save()``: architecture and parameters.
 
         Example:
@@ -320,18 +368,25 @@ class MLP(Module):
         # Check the sizes before building anything: a small file must not be able to
         # ask for a network of millions of parameters.
         nin, nouts = config.get("nin"), config.get("nouts")
-        if not (_is_count(nin) and isinstance(nouts, list) and nouts
-                and all(map(_is_count, nouts))):
-            raise ValueError(f"{path}: 'config' needs 'nin' (a positive whole number) and "
-                             f"'nouts' (a list of them), got nin={nin!r}, nouts={nouts!r}")
+        if not (
+            _is_count(nin) and isinstance(nouts, list) and nouts and all(map(_is_count, nouts))
+        ):
+            raise ValueError(
+                f"{path}: 'config' needs 'nin' (a positive whole number) and "
+                f"'nouts' (a list of them), got nin={nin!r}, nouts={nouts!r}"
+            )
         sizes = [nin, *nouts]
         count = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
         if count > MAX_FILE_PARAMETERS:
-            raise ValueError(f"{path}: the file asks for {count:,} parameters, more than "
-                             f"the limit of {MAX_FILE_PARAMETERS:,}")
+            raise ValueError(
+                f"{path}: the file asks for {count:,} parameters, more than "
+                f"the limit of {MAX_FILE_PARAMETERS:,}"
+            )
         if len(state) != count:
-            raise ValueError(f"{path}: 'state' holds {len(state):,} parameters, but the "
-                             f"architecture in 'config' has {count:,}")
+            raise ValueError(
+                f"{path}: 'state' holds {len(state):,} parameters, but the "
+                f"architecture in 'config' has {count:,}"
+            )
         try:
             model = cls(**config)
         except TypeError as error:

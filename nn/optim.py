@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, ClassVar, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from autograd import Value
 
@@ -77,8 +78,10 @@ def _flag(x: Any, what: str) -> bool:
 def _betas(x: Any, what: str) -> tuple[float, float]:
     if not isinstance(x, (tuple, list)) or len(x) != 2:
         raise TypeError(f"{what} must be a pair of numbers in [0, 1), got {_shown(x)}")
-    b1, b2 = (_number(b, f"{what}[{i}]", "a number in [0, 1)", lambda v: 0 <= v < 1)
-              for i, b in enumerate(x))
+    b1, b2 = (
+        _number(b, f"{what}[{i}]", "a number in [0, 1)", lambda v: 0 <= v < 1)
+        for i, b in enumerate(x)
+    )
     return b1, b2
 
 
@@ -106,8 +109,10 @@ class Optimizer:
             if not isinstance(p, Value):
                 raise TypeError(f"{owner}: params[{i}] is a {type(p).__name__}, not a Value")
             if p in first_seen:  # its state would be updated twice per step
-                raise ValueError(f"{owner}: params[{i}] is params[{first_seen[p]}] again; "
-                                 "list each parameter once")
+                raise ValueError(
+                    f"{owner}: params[{i}] is params[{first_seen[p]}] again; "
+                    "list each parameter once"
+                )
             first_seen[p] = i
         self.lr = _positive(lr, f"{owner}: lr")
         self.state: dict[Value, dict[str, float]] = {}
@@ -124,8 +129,10 @@ class Optimizer:
         """Each parameter's gradient as a number. After ``backward(create_graph=True)`` a
         gradient is a Value (a graph, for higher derivatives); a step uses its number,
         as PyTorch's optimisers step with the gradient tensor's values."""
-        return [g if type(g) is float else float(getattr(g, "data", g))
-                for g in (p.grad for p in self.params)]
+        return [
+            g if type(g) is float else float(getattr(g, "data", g))
+            for g in (p.grad for p in self.params)
+        ]
 
     def state_dict(self) -> dict[str, Any]:
         """The state and hyper-parameters as plain data, in PyTorch's layout:
@@ -173,26 +180,31 @@ class Optimizer:
             setattr(self, name, value)
         self.state = {self.params[i]: entry for i, entry in state.items()}
 
-    def _checked_state_dict(self, state_dict: Any) -> tuple[dict[str, Any],
-                                                             dict[int, dict[str, float]]]:
+    def _checked_state_dict(
+        self, state_dict: Any
+    ) -> tuple[dict[str, Any], dict[int, dict[str, float]]]:
         """The hyper-parameters and the state by index, checked; changes nothing."""
         where = f"{type(self).__name__}.load_state_dict"
         _check_keys(state_dict, {"state", "param_groups"}, where, "the state dict")
         groups = state_dict["param_groups"]
         if not isinstance(groups, list) or len(groups) != 1:
-            raise ValueError(f"{where}: param_groups must be a list of one group, "
-                             f"got {_shown(groups)}")
+            raise ValueError(
+                f"{where}: param_groups must be a list of one group, got {_shown(groups)}"
+            )
         group = groups[0]
         _check_keys(group, {*self._hyperparameters, "params"}, where, "param_groups[0]")
-        settings = {name: rule(group[name], f"{where}: param_groups[0][{name!r}]")
-                    for name, rule in self._hyperparameters.items()}
+        settings = {
+            name: rule(group[name], f"{where}: param_groups[0][{name!r}]")
+            for name, rule in self._hyperparameters.items()
+        }
         self._check_combination(settings, where)
         self._check_indices(group["params"], where)
 
         entries = state_dict["state"]
         if not isinstance(entries, dict):
-            raise TypeError(f"{where}: state must be a dict of index -> dict, "
-                            f"got {type(entries).__name__}")
+            raise TypeError(
+                f"{where}: state must be a dict of index -> dict, got {type(entries).__name__}"
+            )
         rules = self._state_rules(settings)
         state: dict[int, dict[str, float]] = {}
         for key, entry in entries.items():
@@ -200,11 +212,15 @@ class Optimizer:
             if i in state:
                 raise ValueError(f"{where}: state has parameter {i} twice (as {key!r})")
             if not rules:
-                raise ValueError(f"{where}: state[{i}] is unexpected: "
-                                 f"{type(self).__name__} keeps no state with these settings")
+                raise ValueError(
+                    f"{where}: state[{i}] is unexpected: "
+                    f"{type(self).__name__} keeps no state with these settings"
+                )
             _check_keys(entry, set(rules), where, f"state[{i}]")
-            state[i] = {name: rule(entry[name], f"{where}: state[{i}][{name!r}]")
-                        for name, rule in rules.items()}
+            state[i] = {
+                name: rule(entry[name], f"{where}: state[{i}][{name!r}]")
+                for name, rule in rules.items()
+            }
         missing = [i for i in range(len(self.params)) if i not in state]
         if state and missing:  # every step updates every parameter: all have state, or none
             raise ValueError(f"{where}: state has no entry for parameters {_few(missing)}")
@@ -216,18 +232,23 @@ class Optimizer:
         if not isinstance(indices, list):
             raise TypeError(f"{what} must be a list of indices, got {_shown(indices)}")
         if len(indices) != len(self.params):
-            raise ValueError(f"{where}: the state is for {len(indices)} parameters, "
-                             f"this optimiser has {len(self.params)}")
+            raise ValueError(
+                f"{where}: the state is for {len(indices)} parameters, "
+                f"this optimiser has {len(self.params)}"
+            )
         # type() is int, not isinstance: True and 1.0 equal 1, but are not indices
         if any(type(i) is not int or i != k for k, i in enumerate(indices)):
-            raise ValueError(f"{what} must be 0, 1, ..., {len(indices) - 1} in order, "
-                             f"got {_shown(indices)}")
+            raise ValueError(
+                f"{what} must be 0, 1, ..., {len(indices) - 1} in order, got {_shown(indices)}"
+            )
 
     def _check_hyperparameters(self) -> None:
         """Check (and make plain) the hyper-parameter attributes; constructors call it."""
         owner = type(self).__name__
-        settings = {name: rule(getattr(self, name), f"{owner}: {name}")
-                    for name, rule in self._hyperparameters.items()}
+        settings = {
+            name: rule(getattr(self, name), f"{owner}: {name}")
+            for name, rule in self._hyperparameters.items()
+        }
         self._check_combination(settings, owner)
         for name, value in settings.items():
             setattr(self, name, value)
@@ -249,12 +270,22 @@ class SGD(Optimizer):
     """
 
     _hyperparameters: ClassVar[dict[str, Rule]] = {
-        **Optimizer._hyperparameters, "momentum": _non_negative, "dampening": _non_negative,
-        "weight_decay": _non_negative, "nesterov": _flag}
+        **Optimizer._hyperparameters,
+        "momentum": _non_negative,
+        "dampening": _non_negative,
+        "weight_decay": _non_negative,
+        "nesterov": _flag,
+    }
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False,
-                 dampening: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        dampening: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.momentum: float = momentum
         self.weight_decay: float = weight_decay
@@ -266,7 +297,7 @@ class SGD(Optimizer):
         # Read the settings once: attribute look-ups in the loop cost as much as the maths.
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         keep = 1.0 - self.dampening
-        for p, grad in zip(self.params, self._gradients()):
+        for p, grad in zip(self.params, self._gradients(), strict=True):
             g = grad + weight_decay * p.data
             if momentum:
                 state = self.state.setdefault(p, {})
@@ -296,12 +327,20 @@ class Adam(Optimizer):
     """
 
     _hyperparameters: ClassVar[dict[str, Rule]] = {
-        **Optimizer._hyperparameters, "betas": _betas, "eps": _positive,
-        "weight_decay": _non_negative}
+        **Optimizer._hyperparameters,
+        "betas": _betas,
+        "eps": _positive,
+        "weight_decay": _non_negative,
+    }
 
-    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.betas: tuple[float, float] = betas
         self.eps: float = eps
@@ -317,7 +356,7 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
         corrections: dict[int, tuple[float, float]] = {}  # by step count: usually one entry
-        for p, grad in zip(self.params, self._gradients()):
+        for p, grad in zip(self.params, self._gradients(), strict=True):
             state = self.state.get(p)
             if state is None:  # the moments start at zero, as in the paper
                 state = self.state[p] = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
@@ -395,8 +434,9 @@ class LRScheduler:
         where = f"{type(self).__name__}.load_state_dict"
         rules = self._rules()
         _check_keys(state, set(rules), where, "the state dict")
-        return {name: rule(state[name], f"{where}: state[{name!r}]")
-                for name, rule in rules.items()}
+        return {
+            name: rule(state[name], f"{where}: state[{name!r}]") for name, rule in rules.items()
+        }
 
     def _check_settings(self) -> None:
         """Check (and make plain) the settings' attributes; constructors call it."""
@@ -429,10 +469,18 @@ class LinearLR(LRScheduler):
     """
 
     _settings: ClassVar[dict[str, Rule]] = {
-        "start_factor": _non_negative, "end_factor": _non_negative, "total_iters": _size}
+        "start_factor": _non_negative,
+        "end_factor": _non_negative,
+        "total_iters": _size,
+    }
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0,
-                 end_factor: float = 0.1, total_iters: int = 100) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0,
+        end_factor: float = 0.1,
+        total_iters: int = 100,
+    ) -> None:
         super().__init__(optimizer)
         self.start_factor: float = start_factor
         self.end_factor: float = end_factor
@@ -455,8 +503,9 @@ def _check_keys(record: Any, expected: set[str], where: str, what: str) -> None:
     missing = sorted(expected - set(record))
     unexpected = sorted((key for key in record if key not in expected), key=repr)
     if missing or unexpected:
-        raise ValueError(f"{where}: {what} does not fit (missing {_few(missing)}; "
-                         f"unexpected {_few(unexpected)})")
+        raise ValueError(
+            f"{where}: {what} does not fit (missing {_few(missing)}; unexpected {_few(unexpected)})"
+        )
 
 
 def _index(key: Any, count: int, where: str) -> int:
@@ -466,8 +515,10 @@ def _index(key: Any, count: int, where: str) -> int:
     else:
         key_as_index = key
     if type(key_as_index) is not int or not 0 <= key_as_index < count:
-        raise ValueError(f"{where}: state has the key {key!r}, which is not a parameter "
-                         f"index from 0 to {count - 1}")
+        raise ValueError(
+            f"{where}: state has the key {key!r}, which is not a parameter "
+            f"index from 0 to {count - 1}"
+        )
     return key_as_index
 
 
@@ -484,4 +535,4 @@ def _shown(x: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["Adam", "LRScheduler", "LinearLR", "Optimizer", "SGD", "StepLR"]
+__all__ = ["SGD", "Adam", "LRScheduler", "LinearLR", "Optimizer", "StepLR"]

@@ -28,22 +28,39 @@ import math
 import re
 import struct
 import textwrap
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from autograd import Value
 from autograd.files import script_safe_json, write_atomically
 
 from .losses import LOSSES, argmax
-from .record import (TrainingRecord, evenly_spaced, grid_predictor, line_bounds, plane_bounds,
-                     read_classes)
+from .record import (
+    TrainingRecord,
+    evenly_spaced,
+    grid_predictor,
+    line_bounds,
+    plane_bounds,
+    read_classes,
+)
 
 # One colour per class (orange and blue first, as in TensorFlow Playground); more
 # classes than colours reuse them.
-CLASS_COLOURS = ("#f59322", "#0877bd", "#2e9e44", "#8e44ad", "#d62728", "#8c564b",
-                 "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
-TRAINING_COLOUR = "#222222"    # training curves are solid, training points filled
+CLASS_COLOURS = (
+    "#f59322",
+    "#0877bd",
+    "#2e9e44",
+    "#8e44ad",
+    "#d62728",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+)
+TRAINING_COLOUR = "#222222"  # training curves are solid, training points filled
 VALIDATION_COLOUR = "#c2185b"  # validation curves are dashed, validation points hollow
 PENALTY_COLOUR = "#2e9e44"
 # How far a certain prediction tints the plane toward its class colour: the strongest
@@ -64,8 +81,10 @@ def _levels(classes: int) -> int:
 def _grid_bytes(predicted: Sequence[int], confidence: Sequence[float], levels: int) -> bytes:
     """Each point as ``class * levels + confidence step`` (0: on the boundary)."""
     top = levels - 1
-    return bytes(k * levels + (0 if math.isnan(c) else round(min(max(c, 0.0), 1.0) * top))
-                 for k, c in zip(predicted, confidence))
+    return bytes(
+        k * levels + (0 if math.isnan(c) else round(min(max(c, 0.0), 1.0) * top))
+        for k, c in zip(predicted, confidence, strict=True)
+    )
 
 
 def _shading(codes: bytes, columns: int, rows: int, classes: int, fine: int) -> Any:
@@ -82,13 +101,15 @@ def _shading(codes: bytes, columns: int, rows: int, classes: int, fine: int) -> 
 
     levels = _levels(classes)
     klass, step = numpy.divmod(
-        numpy.frombuffer(codes, numpy.uint8).reshape(rows, columns).astype(int), levels)
+        numpy.frombuffer(codes, numpy.uint8).reshape(rows, columns).astype(int), levels
+    )
     strength = step / max(levels - 1, 1)
     fields = numpy.stack([numpy.where(klass == k, strength, 0.0) for k in range(classes)])
     fields = _upsample(_upsample(fields, 2, fine), 1, fine)
     tint = STRONGEST_SHADE * fields.max(axis=0)
-    colours = numpy.array([_rgb(CLASS_COLOURS[k % len(CLASS_COLOURS)])
-                           for k in range(classes)], dtype=float)
+    colours = numpy.array(
+        [_rgb(CLASS_COLOURS[k % len(CLASS_COLOURS)]) for k in range(classes)], dtype=float
+    )
     colour = colours[fields.argmax(axis=0)]
     return numpy.rint(255 - (255 - colour) * tint[..., None]).astype(numpy.uint8)
 
@@ -112,8 +133,9 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
-def _half_cell_bounds(grid_x: Sequence[float], grid_y: Sequence[float]
-                      ) -> tuple[float, float, float, float]:
+def _half_cell_bounds(
+    grid_x: Sequence[float], grid_y: Sequence[float]
+) -> tuple[float, float, float, float]:
     """The rectangle the grid's cells cover: each grid point is the centre of a cell,
     so a scaled-up image of the grid lines up with the points drawn over it."""
     dx = (grid_x[-1] - grid_x[0]) / (len(grid_x) - 1) / 2
@@ -136,8 +158,11 @@ def _binary_labels(y: Sequence[Any]) -> list[Any]:
 
 
 def _class_name(label: Any, labels: Sequence[Any]) -> str:
-    if isinstance(label, int) and not isinstance(label, bool) and any(
-            isinstance(other, (int, float)) and other < 0 for other in labels):
+    if (
+        isinstance(label, int)
+        and not isinstance(label, bool)
+        and any(isinstance(other, (int, float)) and other < 0 for other in labels)
+    ):
         return f"{label:+d}"  # -1 / +1 read as signs
     return str(label)
 
@@ -153,8 +178,13 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_history(history: Any, path: str | Path | None = None, *, log_scale: bool = False,
-                 title: str | None = None) -> Any:
+def plot_history(
+    history: Any,
+    path: str | Path | None = None,
+    *,
+    log_scale: bool = False,
+    title: str | None = None,
+) -> Any:
     """Loss per epoch (training data loss and validation loss, comparable: neither has
     the L2 penalty), the penalty on its own panel when there is one, and accuracy.
 
@@ -173,28 +203,51 @@ def plot_history(history: Any, path: str | Path | None = None, *, log_scale: boo
         panels.append("penalty")
     if history.accuracy:
         panels.append("accuracy")
-    figure, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.9),
-                                squeeze=False)
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.9), squeeze=False)
     epochs = range(1, len(history.loss) + 1)
-    by_name = dict(zip(panels, axes[0]))
-    _curves(by_name["loss"], epochs, history.data_loss, history.val_loss, "loss",
-            "Loss", "training (data loss, without L2)")
+    by_name = dict(zip(panels, axes[0], strict=True))
+    _curves(
+        by_name["loss"],
+        epochs,
+        history.data_loss,
+        history.val_loss,
+        "loss",
+        "Loss",
+        "training (data loss, without L2)",
+    )
     if "penalty" in by_name:
         axis = by_name["penalty"]
-        axis.plot(epochs, history.penalty, color=PENALTY_COLOUR, lw=2,
-                  label="L2 penalty (added to the training loss)")
+        axis.plot(
+            epochs,
+            history.penalty,
+            color=PENALTY_COLOUR,
+            lw=2,
+            label="L2 penalty (added to the training loss)",
+        )
         _dress(axis, "L2 penalty", "penalty")
         axis.set_ylim(bottom=0)  # from zero: how small the penalty is, not just its wiggles
     if "accuracy" in by_name:
-        _curves(by_name["accuracy"], epochs, history.accuracy, history.val_accuracy,
-                "accuracy", "Accuracy", "training")
+        _curves(
+            by_name["accuracy"],
+            epochs,
+            history.accuracy,
+            history.val_accuracy,
+            "accuracy",
+            "Accuracy",
+            "training",
+        )
         by_name["accuracy"].yaxis.set_major_formatter(_percent_formatter())
     if log_scale:  # the loss only: the penalty changes little, a log axis would hide it
         by_name["loss"].set_yscale("log")
     if history.best_epoch is not None:
         for axis in by_name.values():
-            axis.axvline(history.best_epoch, color="#888", ls=":", lw=1.2,
-                         label=f"best epoch {history.best_epoch}")
+            axis.axvline(
+                history.best_epoch,
+                color="#888",
+                ls=":",
+                lw=1.2,
+                label=f"best epoch {history.best_epoch}",
+            )
             axis.legend(fontsize=10)
     if title:
         _fit_title(figure, figure, title)
@@ -202,12 +255,12 @@ def plot_history(history: Any, path: str | Path | None = None, *, log_scale: boo
     return _finish(figure, path)
 
 
-def _curves(axis: Any, epochs: range, train: list, validation: list, name: str, title: str,
-            train_label: str) -> None:
+def _curves(
+    axis: Any, epochs: range, train: list, validation: list, name: str, title: str, train_label: str
+) -> None:
     axis.plot(epochs, train, color=TRAINING_COLOUR, lw=2, label=train_label)
     if validation:
-        axis.plot(epochs, validation, color=VALIDATION_COLOUR, lw=2, ls="--",
-                  label="validation")
+        axis.plot(epochs, validation, color=VALIDATION_COLOUR, lw=2, ls="--", label="validation")
     _dress(axis, title, name)
 
 
@@ -226,11 +279,18 @@ def _percent_formatter() -> Any:
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Sequence[Any],
-                           path: str | Path | None = None, resolution: int = 80,
-                           title: str | None = None, *,
-                           validation: tuple[Sequence, Sequence] | None = None,
-                           loss: Any = None, ax: Any = None) -> Any:
+def plot_decision_boundary(
+    model: Callable,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    path: str | Path | None = None,
+    resolution: int = 80,
+    title: str | None = None,
+    *,
+    validation: tuple[Sequence, Sequence] | None = None,
+    loss: Any = None,
+    ax: Any = None,
+) -> Any:
     """Shade the plane by the model's predicted class (stronger colour: more confident),
     with the training points (filled) and validation points (hollow) on top.
 
@@ -269,8 +329,13 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
         figure, axis = plt.subplots(figsize=(6.4, 2.0 + 5.0 * aspect))
     else:
         figure, axis = ax.figure, ax
-    axis.imshow(image, origin="lower", extent=_half_cell_bounds(grid_x, grid_y),
-                interpolation="bilinear", aspect="equal")
+    axis.imshow(
+        image,
+        origin="lower",
+        extent=_half_cell_bounds(grid_x, grid_y),
+        interpolation="bilinear",
+        aspect="equal",
+    )
     index = {label: k for k, label in enumerate(labels)}
     _scatter_classes(axis, X, y, index, hollow=False)
     _scatter_classes(axis, X_val, y_val, index, hollow=True)
@@ -292,45 +357,88 @@ def _validation(validation: tuple[Sequence, Sequence] | None) -> tuple[list, lis
 
 def _scatter_classes(axis: Any, X: list, y: Sequence[Any], index: dict, hollow: bool) -> None:
     for label, k in index.items():
-        chosen = [p for p, t in zip(X, y) if t == label]
+        chosen = [p for p, t in zip(X, y, strict=True) if t == label]
         if not chosen:
             continue
         colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
         xs, ys = [p[0] for p in chosen], [p[1] for p in chosen]
         if hollow:
-            axis.scatter(xs, ys, s=22, facecolors="none", edgecolors=colour, linewidths=1.3,
-                         alpha=0.8, zorder=3)
+            axis.scatter(
+                xs,
+                ys,
+                s=22,
+                facecolors="none",
+                edgecolors=colour,
+                linewidths=1.3,
+                alpha=0.8,
+                zorder=3,
+            )
         else:  # the points it learned from: larger, with a dark rim, on top
-            axis.scatter(xs, ys, s=60, c=colour, edgecolors="#222222", linewidths=0.9,
-                         zorder=4)
+            axis.scatter(xs, ys, s=60, c=colour, edgecolors="#222222", linewidths=0.9, zorder=4)
 
 
 def _class_legend(axis: Any, labels: Sequence[Any], training: int, validation: int) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    classes = [Patch(facecolor=CLASS_COLOURS[k % len(CLASS_COLOURS)], edgecolor="none",
-                     label=f"class {_class_name(label, labels)}")
-               for k, label in enumerate(labels)]
-    markers = [Line2D([], [], ls="", marker="o", markersize=7, color="#777",
-                      markeredgecolor="white", label=f"training ({training})")]
+    classes = [
+        Patch(
+            facecolor=CLASS_COLOURS[k % len(CLASS_COLOURS)],
+            edgecolor="none",
+            label=f"class {_class_name(label, labels)}",
+        )
+        for k, label in enumerate(labels)
+    ]
+    markers = [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=7,
+            color="#777",
+            markeredgecolor="white",
+            label=f"training ({training})",
+        )
+    ]
     if validation:
-        markers.append(Line2D([], [], ls="", marker="o", markersize=6, color="none",
-                              markeredgecolor="#777", markeredgewidth=1.8,
-                              label=f"validation ({validation})"))
+        markers.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                markersize=6,
+                color="none",
+                markeredgecolor="#777",
+                markeredgewidth=1.8,
+                label=f"validation ({validation})",
+            )
+        )
     # Two rows, classes then markers. matplotlib fills a legend column by column, so
     # the rows are padded to the same length and interleaved.
     columns = max(len(classes), len(markers))
     blank = Line2D([], [], ls="", label=" ")
     rows = [row + [blank] * (columns - len(row)) for row in (classes, markers)]
-    axis.legend(handles=[row[c] for c in range(columns) for row in rows], fontsize=10,
-                loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=columns, frameon=False)
+    axis.legend(
+        handles=[row[c] for c in range(columns) for row in rows],
+        fontsize=10,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=columns,
+        frameon=False,
+    )
 
 
-def plot_regression(model: Callable, X: Sequence[Sequence[float]], y: Sequence[float],
-                    path: str | Path | None = None, *,
-                    validation: tuple[Sequence, Sequence] | None = None,
-                    title: str | None = None) -> Any:
+def plot_regression(
+    model: Callable,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    path: str | Path | None = None,
+    *,
+    validation: tuple[Sequence, Sequence] | None = None,
+    title: str | None = None,
+) -> Any:
     """A 1-D model's curve over its training points (filled) and validation points
     (hollow).
 
@@ -347,14 +455,28 @@ def plot_regression(model: Callable, X: Sequence[Sequence[float]], y: Sequence[f
     curve_y = [o[0] if isinstance(o, list) else o for o in outputs]
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6.4, 4.6))
-    axis.plot(curve_x, curve_y, color=CLASS_COLOURS[1], lw=2.5, label="the model's curve",
-              zorder=4)
-    axis.scatter([p[0] for p in X], list(y), s=30, c="#555", edgecolors="white",
-                 linewidths=0.8, label=f"training ({len(X)})", zorder=3)
+    axis.plot(curve_x, curve_y, color=CLASS_COLOURS[1], lw=2.5, label="the model's curve", zorder=4)
+    axis.scatter(
+        [p[0] for p in X],
+        list(y),
+        s=30,
+        c="#555",
+        edgecolors="white",
+        linewidths=0.8,
+        label=f"training ({len(X)})",
+        zorder=3,
+    )
     if X_val:
-        axis.scatter([p[0] for p in X_val], y_val, s=26, facecolors="none",
-                     edgecolors="#555", linewidths=1.5, label=f"validation ({len(X_val)})",
-                     zorder=2)
+        axis.scatter(
+            [p[0] for p in X_val],
+            y_val,
+            s=26,
+            facecolors="none",
+            edgecolors="#555",
+            linewidths=1.5,
+            label=f"validation ({len(X_val)})",
+            zorder=2,
+        )
     axis.set_xlabel("x", fontsize=12)
     axis.set_ylabel("y", fontsize=12)
     axis.tick_params(labelsize=11)
@@ -435,8 +557,9 @@ def training_html(record: TrainingRecord, *, title: str | None = None) -> str:
     return re.sub(pattern, lambda match: parts[match.group()], page)
 
 
-def save_training_html(record: TrainingRecord, path: str | Path, *,
-                       title: str | None = None) -> Path:
+def save_training_html(
+    record: TrainingRecord, path: str | Path, *, title: str | None = None
+) -> Path:
     """Write ``training_html(record)`` to ``path`` (atomically); return the path.
 
     Example:
@@ -455,7 +578,8 @@ def save_training_html(record: TrainingRecord, path: str | Path, *,
 
 def _default_title(record: TrainingRecord) -> str:
     what = {"classification": "Classification", "regression": "Regression"}.get(
-        record.task, "Training")
+        record.task, "Training"
+    )
     return f"{what} with the {record.loss_name} loss: {len(record.X)} training points"
 
 
@@ -463,11 +587,16 @@ def _view_data(record: TrainingRecord) -> dict[str, Any]:
     """Everything the page draws, as JSON-ready numbers (grids packed into bytes)."""
     if not record.epochs:
         raise ValueError("training view: the record has no frames (was fit(record=...) run?)")
-    data: dict[str, Any] = {"task": record.task, "loss": record.loss_name,
-                            "epochs": list(record.epochs), "metrics": _metrics(record),
-                            "stopReason": record.stop_reason,
-                            "restoredEpoch": record.restored_epoch,
-                            "train": [], "validation": []}
+    data: dict[str, Any] = {
+        "task": record.task,
+        "loss": record.loss_name,
+        "epochs": list(record.epochs),
+        "metrics": _metrics(record),
+        "stopReason": record.stop_reason,
+        "restoredEpoch": record.restored_epoch,
+        "train": [],
+        "validation": [],
+    }
     if record.task == "classification":
         data.update(_classification_data(record))
     elif record.task == "regression":
@@ -479,19 +608,28 @@ def _classification_data(record: TrainingRecord) -> dict[str, Any]:
     classes = len(record.classes)
     levels = _levels(classes)
     index = {label: k for k, label in enumerate(record.classes)}
-    frames = b"".join(_grid_bytes(p, c, levels)
-                      for p, c in zip(record.predicted, record.confidence))
+    frames = b"".join(
+        _grid_bytes(p, c, levels) for p, c in zip(record.predicted, record.confidence, strict=True)
+    )
     return {
         "classes": [_class_name(label, record.classes) for label in record.classes],
         "colours": [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(classes)],
-        "grid": {"nx": len(record.grid_x), "ny": len(record.grid_y),
-                 "bounds": [_short(v) for v in _half_cell_bounds(record.grid_x,
-                                                                 record.grid_y)],
-                 "levels": levels, "strongest": STRONGEST_SHADE, "frames": _base64(frames)},
-        "train": [[_short(p[0]), _short(p[1]), index.get(t, -1)]
-                  for p, t in zip(record.X, record.y)],
-        "validation": [[_short(p[0]), _short(p[1]), index.get(t, -1)]
-                       for p, t in zip(record.X_val, record.y_val)],
+        "grid": {
+            "nx": len(record.grid_x),
+            "ny": len(record.grid_y),
+            "bounds": [_short(v) for v in _half_cell_bounds(record.grid_x, record.grid_y)],
+            "levels": levels,
+            "strongest": STRONGEST_SHADE,
+            "frames": _base64(frames),
+        },
+        "train": [
+            [_short(p[0]), _short(p[1]), index.get(t, -1)]
+            for p, t in zip(record.X, record.y, strict=True)
+        ],
+        "validation": [
+            [_short(p[0]), _short(p[1]), index.get(t, -1)]
+            for p, t in zip(record.X_val, record.y_val, strict=True)
+        ],
     }
 
 
@@ -503,11 +641,18 @@ def _regression_data(record: TrainingRecord) -> dict[str, Any]:
     low, high = (min(seen), max(seen)) if seen else (0.0, 1.0)
     room = 0.08 * (high - low or 1.0)
     return {
-        "curve": {"x": [_short(x) for x in record.grid_x], "range": [low - room, high + room],
-                  "frames": _base64(_float32(values))},
-        "train": [[_short(p[0]), _short(float(t))] for p, t in zip(record.X, record.y)],
-        "validation": [[_short(p[0]), _short(float(t))]
-                       for p, t in zip(record.X_val, record.y_val)],
+        "curve": {
+            "x": [_short(x) for x in record.grid_x],
+            "range": [low - room, high + room],
+            "frames": _base64(_float32(values)),
+        },
+        "train": [
+            [_short(p[0]), _short(float(t))] for p, t in zip(record.X, record.y, strict=True)
+        ],
+        "validation": [
+            [_short(p[0]), _short(float(t))]
+            for p, t in zip(record.X_val, record.y_val, strict=True)
+        ],
     }
 
 
@@ -517,25 +662,38 @@ def _metrics(record: TrainingRecord) -> dict[str, Any] | None:
     history = record.history
     if history is None or not history.loss:
         return None
-    lists = {"dataLoss": history.data_loss, "valLoss": history.val_loss,
-             "accuracy": history.accuracy, "valAccuracy": history.val_accuracy,
-             "penalty": history.penalty, "lr": history.lr}
-    return {"first": record.initial_epoch + 1,
-            "bestEpoch": history.best_epoch,
-            **{name: [_finite(v) for v in values] for name, values in lists.items()}}
+    lists = {
+        "dataLoss": history.data_loss,
+        "valLoss": history.val_loss,
+        "accuracy": history.accuracy,
+        "valAccuracy": history.val_accuracy,
+        "penalty": history.penalty,
+        "lr": history.lr,
+    }
+    return {
+        "first": record.initial_epoch + 1,
+        "bestEpoch": history.best_epoch,
+        **{name: [_finite(v) for v in values] for name, values in lists.items()},
+    }
 
 
 # --- the GIF: the same frames, drawn with Pillow --------------------------------------------
 
-GIF_SIZE = (800, 450)              # 16:9, for a slide
-GIF_ROOM = (16, 16, 420, 418)      # left, top, width, height for the plane
-GIF_TEXT_LEFT = 462                # the right column: numbers, loss curve, legend
-GIF_CHART = (504, 178, 276, 130)   # the small loss chart
+GIF_SIZE = (800, 450)  # 16:9, for a slide
+GIF_ROOM = (16, 16, 420, 418)  # left, top, width, height for the plane
+GIF_TEXT_LEFT = 462  # the right column: numbers, loss curve, legend
+GIF_CHART = (504, 178, 276, 130)  # the small loss chart
 SUPERSAMPLE = 2  # layers with circles and lines are drawn twice as large, then scaled down
 
 
-def save_training_gif(record: TrainingRecord, path: str | Path, *, max_frames: int = 60,
-                      frame_ms: int = 120, title: str | None = None) -> Path:
+def save_training_gif(
+    record: TrainingRecord,
+    path: str | Path,
+    *,
+    max_frames: int = 60,
+    frame_ms: int = 120,
+    title: str | None = None,
+) -> Path:
     """Write the recorded frames as an animated GIF (for slides) and return the path.
 
     Each frame: the plane shaded by the predicted class with the points (or the fitted
@@ -559,8 +717,9 @@ def save_training_gif(record: TrainingRecord, path: str | Path, *, max_frames: i
     from PIL import Image
 
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
-        raise ValueError(f"save_training_gif: max_frames must be a whole number >= 2, "
-                         f"got {max_frames!r}")
+        raise ValueError(
+            f"save_training_gif: max_frames must be a whole number >= 2, got {max_frames!r}"
+        )
     painter = _GifPainter(_view_data(record), title)
     frames = [painter.frame(i) for i in _evenly(len(record.epochs), max_frames)]
     # One palette for every frame (taken from the first, middle and last), so colours do
@@ -573,8 +732,15 @@ def save_training_gif(record: TrainingRecord, path: str | Path, *, max_frames: i
     durations = [frame_ms] * len(paletted)
     durations[0], durations[-1] = max(frame_ms, 800), max(frame_ms, 2000)
     buffer = io.BytesIO()
-    paletted[0].save(buffer, format="GIF", save_all=True, append_images=paletted[1:],
-                     duration=durations, loop=0, optimize=True)
+    paletted[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=paletted[1:],
+        duration=durations,
+        loop=0,
+        optimize=True,
+    )
     return write_atomically(path, buffer.getvalue())
 
 
@@ -624,25 +790,34 @@ class _GifPainter:
         """Data coordinates to pixels of a plane-sized layer (``scale`` times larger)."""
         x0, x1, y0, y1 = self._extent()
         _, _, width, height = self.plane
-        return ((x - x0) / (x1 - x0) * width * scale,
-                (y1 - y) / (y1 - y0) * height * scale)
+        return ((x - x0) / (x1 - x0) * width * scale, (y1 - y) / (y1 - y0) * height * scale)
 
     def _chart_scale(self) -> dict[str, Any] | None:
-        lines = [(name, self.metrics[name]) for name in ("dataLoss", "valLoss")
-                 if self.metrics and self.metrics.get(name)]
+        lines = [
+            (name, self.metrics[name])
+            for name in ("dataLoss", "valLoss")
+            if self.metrics and self.metrics.get(name)
+        ]
         values = [v for _, line in lines for v in line if v is not None]
         if not values:
             return None
         box = GIF_CHART if self.task != "metrics" else (70, 60, 360, 300)
         epochs = self.data["epochs"]
-        return {"box": box, "lines": lines, "high": max(max(values), 1e-12),
-                "first": epochs[0], "last": max(epochs[-1], epochs[0] + 1)}
+        return {
+            "box": box,
+            "lines": lines,
+            "high": max(max(values), 1e-12),
+            "first": epochs[0],
+            "last": max(epochs[-1], epochs[0] + 1),
+        }
 
     def _to_chart(self, epoch: float, value: float) -> tuple[float, float]:
         left, top, width, height = self.chart["box"]
         span = self.chart["last"] - self.chart["first"]
-        return (left + (epoch - self.chart["first"]) / span * width,
-                top + height - value / self.chart["high"] * height)
+        return (
+            left + (epoch - self.chart["first"]) / span * width,
+            top + height - value / self.chart["high"] * height,
+        )
 
     # -- the parts that stay --
 
@@ -657,19 +832,26 @@ class _GifPainter:
 
     def _draw_points(self, draw: Any, scale: float) -> None:
         colours = self.data.get("colours")
-        for kind, points in (("validation", self.data["validation"]),
-                             ("training", self.data["train"])):
+        for kind, points in (
+            ("validation", self.data["validation"]),
+            ("training", self.data["train"]),
+        ):
             for point in points:
                 x, y = self._to_plane(point[0], point[1], scale)
                 colour = colours[point[2]] if colours and point[2] >= 0 else "#555555"
                 if kind == "training":  # filled, with a white rim
                     r = 4.5 * scale
-                    draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline="white",
-                                 width=round(1.2 * scale))
+                    draw.ellipse(
+                        (x - r, y - r, x + r, y + r),
+                        fill=colour,
+                        outline="white",
+                        width=round(1.2 * scale),
+                    )
                 else:  # hollow
                     r = 3.8 * scale
-                    draw.ellipse((x - r, y - r, x + r, y + r), outline=colour,
-                                 width=round(1.8 * scale))
+                    draw.ellipse(
+                        (x - r, y - r, x + r, y + r), outline=colour, width=round(1.8 * scale)
+                    )
 
     def _static(self) -> Any:
         from PIL import Image, ImageDraw
@@ -679,19 +861,30 @@ class _GifPainter:
         draw = ImageDraw.Draw(big)
         if self.task != "metrics":
             left, top, width, height = self.plane
-            draw.rectangle(((left - 1) * s, (top - 1) * s, (left + width) * s,
-                            (top + height) * s), outline="#999999", width=s)
+            draw.rectangle(
+                ((left - 1) * s, (top - 1) * s, (left + width) * s, (top + height) * s),
+                outline="#999999",
+                width=s,
+            )
         if self.chart:
             left, top, width, height = self.chart["box"]
-            draw.rectangle((left * s, top * s, (left + width) * s, (top + height) * s),
-                           outline="#999999", width=s)
-            for (_, values), colour in zip(self.chart["lines"],
-                                           (TRAINING_COLOUR, VALIDATION_COLOUR)):
-                points = [self._to_chart(self.metrics["first"] + i, v)
-                          for i, v in enumerate(values) if v is not None]
+            draw.rectangle(
+                (left * s, top * s, (left + width) * s, (top + height) * s),
+                outline="#999999",
+                width=s,
+            )
+            for (_, values), colour in zip(  # one or two lines: the colours in that order
+                self.chart["lines"], (TRAINING_COLOUR, VALIDATION_COLOUR), strict=False
+            ):
+                points = [
+                    self._to_chart(self.metrics["first"] + i, v)
+                    for i, v in enumerate(values)
+                    if v is not None
+                ]
                 if len(points) > 1:
-                    draw.line([(x * s, y * s) for x, y in points], fill=colour, width=2 * s,
-                              joint="curve")
+                    draw.line(
+                        [(x * s, y * s) for x, y in points], fill=colour, width=2 * s, joint="curve"
+                    )
         base = big.resize(GIF_SIZE, Image.LANCZOS)
         self._labels(ImageDraw.Draw(base))
         return base
@@ -702,14 +895,15 @@ class _GifPainter:
             left, top, width, height = self.chart["box"]
             draw.text((left, top - 24), "loss per epoch", font=label, fill="#222222")
             draw.text((left - 6, top + height), "0", font=small, fill=grey, anchor="rb")
-            draw.text((left - 6, top), f"{self.chart['high']:.3g}", font=small, fill=grey,
-                      anchor="rt")
+            draw.text(
+                (left - 6, top), f"{self.chart['high']:.3g}", font=small, fill=grey, anchor="rt"
+            )
             for epoch, anchor in ((self.chart["first"], "la"), (self.chart["last"], "ra")):
                 x, _ = self._to_chart(epoch, 0.0)
-                draw.text((x, top + height + 4), str(epoch), font=small, fill=grey,
-                          anchor=anchor)
-            draw.text((left + width / 2, top + height + 4), "epoch", font=small, fill=grey,
-                      anchor="ma")
+                draw.text((x, top + height + 4), str(epoch), font=small, fill=grey, anchor=anchor)
+            draw.text(
+                (left + width / 2, top + height + 4), "epoch", font=small, fill=grey, anchor="ma"
+            )
         x, y = GIF_TEXT_LEFT, 348
         keys = [("training", TRAINING_COLOUR, True)]
         if self.data["validation"] or (self.metrics and self.metrics.get("valLoss")):
@@ -717,13 +911,16 @@ class _GifPainter:
         for k, (name, colour, filled) in enumerate(keys):
             at = x + 150 * k
             draw.line((at, y + 10, at + 24, y + 10), fill=colour, width=3)
-            draw.ellipse((at + 30, y + 4, at + 42, y + 16), fill="#777777" if filled else None,
-                         outline="#777777", width=2)
+            draw.ellipse(
+                (at + 30, y + 4, at + 42, y + 16),
+                fill="#777777" if filled else None,
+                outline="#777777",
+                width=2,
+            )
             draw.text((at + 48, y), name, font=label, fill="#222222")
         for k, name in enumerate((self.data.get("classes") or [])[:6]):
             at = x + (k % 3) * 110, y + 30 + (k // 3) * 26
-            draw.rectangle((at[0], at[1] + 2, at[0] + 22, at[1] + 17),
-                           fill=self.data["colours"][k])
+            draw.rectangle((at[0], at[1] + 2, at[0] + 22, at[1] + 17), fill=self.data["colours"][k])
             draw.text((at[0] + 29, at[1]), f"class {name}", font=label, fill="#222222")
         if self.title:  # one line; shortened with an ellipsis if it is too long
             room, text = GIF_SIZE[0] - x - 10, self.title
@@ -759,15 +956,15 @@ class _GifPainter:
 
         grid = self.data["grid"]
         size = grid["nx"] * grid["ny"]
-        codes = self.codes[index * size:(index + 1) * size]
+        codes = self.codes[index * size : (index + 1) * size]
         pixels = _shading(codes, grid["nx"], grid["ny"], len(self.data["classes"]), fine=4)
         return Image.fromarray(pixels[::-1])  # rows bottom first -> an image's top first
 
     def _draw_curve(self, draw: Any, scale: float, index: int) -> None:
         xs = self.data["curve"]["x"]
-        values = self.curve[index * len(xs):(index + 1) * len(xs)]
+        values = self.curve[index * len(xs) : (index + 1) * len(xs)]
         run: list[tuple[float, float]] = []
-        for x, y in [*zip(xs, values), (None, math.nan)]:
+        for x, y in [*zip(xs, values, strict=True), (None, math.nan)]:
             if x is not None and math.isfinite(y):  # a NaN or infinity breaks the line
                 px, py = self._to_plane(x, y, scale)
                 run.append((px, max(-1e4, min(1e4, py))))
@@ -798,22 +995,29 @@ class _GifPainter:
                 draw.ellipse((x - 5, y - 5, x + 5, y + 5), fill=colour, outline="white")
 
     def _numbers(self, draw: Any, index: int) -> None:
-        """"epoch N / last", then a small table: loss and accuracy, training and
+        """ "epoch N / last", then a small table: loss and accuracy, training and
         validation."""
         x, epoch = GIF_TEXT_LEFT, self.data["epochs"][index]
-        draw.text((x, 16), f"epoch {epoch} / {self.data['epochs'][-1]}",
-                  font=_font(30, bold=True), fill="#222222")
+        draw.text(
+            (x, 16),
+            f"epoch {epoch} / {self.data['epochs'][-1]}",
+            font=_font(30, bold=True),
+            fill="#222222",
+        )
         if epoch == 0:
             draw.text((x, 66), "before training:", font=_font(18), fill="#222222")
             draw.text((x, 92), "random weights", font=_font(18), fill="#222222")
             return
         columns = (x + 112, x + 222)
         has_accuracy = bool(self.metrics and self.metrics.get("accuracy"))
-        for column, name in zip(columns, ("loss", "accuracy" if has_accuracy else "")):
+        for column, name in zip(columns, ("loss", "accuracy" if has_accuracy else ""), strict=True):
             draw.text((column, 62), name, font=_font(15), fill="#555555")
-        for row, (name, loss, accuracy, colour) in enumerate((
+        for row, (name, loss, accuracy, colour) in enumerate(
+            (
                 ("training", "dataLoss", "accuracy", TRAINING_COLOUR),
-                ("validation", "valLoss", "valAccuracy", VALIDATION_COLOUR))):
+                ("validation", "valLoss", "valAccuracy", VALIDATION_COLOUR),
+            )
+        ):
             loss_value = self._metric(loss, index)
             if loss_value is None:
                 continue
@@ -822,8 +1026,9 @@ class _GifPainter:
             draw.text((columns[0], y), _number(loss_value), font=_font(18), fill=colour)
             accuracy_value = self._metric(accuracy, index)
             if accuracy_value is not None:
-                draw.text((columns[1], y), f"{100 * accuracy_value:.1f}%", font=_font(18),
-                          fill=colour)
+                draw.text(
+                    (columns[1], y), f"{100 * accuracy_value:.1f}%", font=_font(18), fill=colour
+                )
 
 
 def _number(value: float | None) -> str:
@@ -847,8 +1052,9 @@ def _font(size: int, bold: bool = False) -> Any:
         try:
             from matplotlib import font_manager
 
-            properties = font_manager.FontProperties(family="DejaVu Sans",
-                                                     weight="bold" if bold else "normal")
+            properties = font_manager.FontProperties(
+                family="DejaVu Sans", weight="bold" if bold else "normal"
+            )
             _FONTS[key] = ImageFont.truetype(font_manager.findfont(properties), size)
         except (ImportError, OSError):
             _FONTS[key] = ImageFont.load_default()
@@ -866,13 +1072,22 @@ def _short(value: float) -> float:
 
 def _float32(values: Sequence[float]) -> bytes:
     # Beyond float32's range a number becomes an infinity (drawn as a gap, like NaN).
-    return struct.pack(f"<{len(values)}f", *(
-        math.copysign(math.inf, v) if abs(v) > 3.4e38 else v for v in values))
+    return struct.pack(
+        f"<{len(values)}f", *(math.copysign(math.inf, v) if abs(v) > 3.4e38 else v for v in values)
+    )
 
 
 def _base64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-__all__ = ["CLASS_COLOURS", "plot_decision_boundary", "plot_history", "plot_regression",
-           "predicted_class", "save_training_gif", "save_training_html", "training_html"]
+__all__ = [
+    "CLASS_COLOURS",
+    "plot_decision_boundary",
+    "plot_history",
+    "plot_regression",
+    "predicted_class",
+    "save_training_gif",
+    "save_training_html",
+    "training_html",
+]

@@ -29,8 +29,9 @@ from __future__ import annotations
 import bisect
 import html
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import autograd
 from autograd import Value, no_grad
@@ -54,9 +55,9 @@ class TrainingRecord:
     values run row by row: ``grid_y[0]`` first, ``grid_x`` within a row.
     """
 
-    task: str                      # "classification", "regression" or "metrics"
+    task: str  # "classification", "regression" or "metrics"
     loss_name: str
-    classes: list[Any]             # the labels, in the order of the predicted indices
+    classes: list[Any]  # the labels, in the order of the predicted indices
     X: list[list[float]]
     y: list[Any]
     X_val: list[list[float]] = field(default_factory=list)
@@ -64,13 +65,13 @@ class TrainingRecord:
     grid_x: list[float] = field(default_factory=list)
     grid_y: list[float] = field(default_factory=list)
     epochs: list[int] = field(default_factory=list)
-    initial_epoch: int = 0         # the History's first entry is epoch initial_epoch + 1
-    predicted: list[list[int]] = field(default_factory=list)      # classification
-    confidence: list[list[float]] = field(default_factory=list)   # classification
-    curve: list[list[float]] = field(default_factory=list)        # regression
+    initial_epoch: int = 0  # the History's first entry is epoch initial_epoch + 1
+    predicted: list[list[int]] = field(default_factory=list)  # classification
+    confidence: list[list[float]] = field(default_factory=list)  # classification
+    curve: list[list[float]] = field(default_factory=list)  # regression
     history: History | None = None
-    stop_reason: str | None = None      # why training stopped before its last epoch
-    restored_epoch: int | None = None   # EarlyStopping put this epoch's weights back
+    stop_reason: str | None = None  # why training stopped before its last epoch
+    restored_epoch: int | None = None  # EarlyStopping put this epoch's weights back
 
     @property
     def frames(self) -> int:
@@ -81,9 +82,11 @@ class TrainingRecord:
         # styles and script to itself (also in an nbconvert HTML export).
         from .plots import training_html
 
-        return (f'<iframe srcdoc="{html.escape(training_html(self), quote=True)}" '
-                'style="width: 100%; height: 820px; border: 1px solid #ccc;" '
-                'title="training view"></iframe>')
+        return (
+            f'<iframe srcdoc="{html.escape(training_html(self), quote=True)}" '
+            'style="width: 100%; height: 820px; border: 1px solid #ccc;" '
+            'title="training view"></iframe>'
+        )
 
 
 class TrainingRecorder(Callback):
@@ -97,8 +100,11 @@ class TrainingRecorder(Callback):
     """
 
     def __init__(self, every: int = 1, grid: int = 50, curve_points: int = 200) -> None:
-        for name, value, minimum in (("every", every, 1), ("grid", grid, 2),
-                                     ("curve_points", curve_points, 2)):
+        for name, value, minimum in (
+            ("every", every, 1),
+            ("grid", grid, 2),
+            ("curve_points", curve_points, 2),
+        ):
             check_count(value, f"TrainingRecorder: {name}", minimum)
         self.every, self.grid, self.curve_points = every, grid, curve_points
         self.record: TrainingRecord | None = None
@@ -108,9 +114,16 @@ class TrainingRecorder(Callback):
     def on_train_begin(self, run: TrainingRun) -> None:
         X_val, y_val = run.validation or ([], [])
         self.record = record = TrainingRecord(
-            task=_task(run.loss, run.X), loss_name=getattr(run.loss, "name", "loss"),
-            classes=[], X=run.X, y=list(run.y), X_val=list(X_val), y_val=list(y_val),
-            initial_epoch=run.epoch, history=run.history)
+            task=_task(run.loss, run.X),
+            loss_name=getattr(run.loss, "name", "loss"),
+            classes=[],
+            X=run.X,
+            y=list(run.y),
+            X_val=list(X_val),
+            y_val=list(y_val),
+            initial_epoch=run.epoch,
+            history=run.history,
+        )
         points = run.X + record.X_val
         if record.task == "classification":
             x_low, x_high, y_low, y_high = plane_bounds(points)
@@ -160,8 +173,7 @@ class TrainingRecorder(Callback):
             record.confidence.insert(at, confidence)
 
 
-def grid_predictor(model: Callable, points: list[list[float]]
-                   ) -> Callable[..., list[Any]]:
+def grid_predictor(model: Callable, points: list[list[float]]) -> Callable[..., list[Any]]:
     """A function giving ``model``'s outputs (floats, or lists of floats) on many points:
     ``predict()`` on ``points``, ``predict(others)`` on others.
 
@@ -174,7 +186,7 @@ def grid_predictor(model: Callable, points: list[list[float]]
         import numpy
 
         def forward(*inputs: Value) -> Any:
-            out = model(list(inputs[len(params):]))
+            out = model(list(inputs[len(params) :]))
             return out if isinstance(out, Value) else tuple(out)
 
         program = autograd.compile(forward, [*params, *points[0]], wrt=())
@@ -185,8 +197,9 @@ def grid_predictor(model: Callable, points: list[list[float]]
 
     def predict(many: list[list[float]] | None = None) -> list[Any]:
         columns = grid_columns if many is None else numpy.asarray(many, dtype=float).T
-        outputs, _ = program.batch(*[p.data for p in params], *columns,
-                                   chunk_size=max(columns.shape[1], 1))  # one pass: fewest calls
+        outputs, _ = program.batch(
+            *[p.data for p in params], *columns, chunk_size=max(columns.shape[1], 1)
+        )  # one pass: fewest calls
         if isinstance(outputs, tuple):
             return numpy.stack(outputs, axis=1).tolist()
         return outputs.tolist()
@@ -248,8 +261,10 @@ def read_classes(loss: Any, outputs: list[Any]) -> tuple[list[int], list[float]]
     # A score: its sign is the class. A logit's probability is sigmoid(s), so
     # |2 sigmoid(s) - 1| = tanh(|s| / 2); a margin score (hinge) is sure at |s| >= 1.
     scale = 0.5 if getattr(loss, "name", "") == "binary_cross_entropy" else 1.0
-    return ([int(s > 0) for s in outputs],
-            [math.tanh(abs(s) * scale) if s == s else 0.0 for s in outputs])
+    return (
+        [int(s > 0) for s in outputs],
+        [math.tanh(abs(s) * scale) if s == s else 0.0 for s in outputs],
+    )
 
 
 def evenly_spaced(low: float, high: float, count: int) -> list[float]:
@@ -262,8 +277,9 @@ def evenly_spaced(low: float, high: float, count: int) -> list[float]:
     return [low + (high - low) * i / (count - 1) for i in range(count)]
 
 
-def plane_bounds(points: Sequence[Sequence[float]], margin: float = MARGIN
-                 ) -> tuple[float, float, float, float]:
+def plane_bounds(
+    points: Sequence[Sequence[float]], margin: float = MARGIN
+) -> tuple[float, float, float, float]:
     """``(x_low, x_high, y_low, y_high)`` of the plane drawn around 2-D ``points``.
 
     Example:
@@ -292,5 +308,12 @@ def _reach(values: Sequence[float], margin: float) -> tuple[float, float]:
     return low, high
 
 
-__all__ = ["TrainingRecord", "TrainingRecorder", "evenly_spaced", "grid_predictor",
-           "line_bounds", "plane_bounds", "read_classes"]
+__all__ = [
+    "TrainingRecord",
+    "TrainingRecorder",
+    "evenly_spaced",
+    "grid_predictor",
+    "line_bounds",
+    "plane_bounds",
+    "read_classes",
+]

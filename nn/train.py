@@ -18,14 +18,22 @@ import numbers
 import random
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from autograd import Value, no_grad
 
+from .callbacks import (
+    Callback,
+    DivergenceGuard,
+    EarlyStopping,
+    LambdaCallback,
+    ProgressBar,
+    TrainingRun,
+    diverged,
+)
 from .checks import check_count, check_number
-from .callbacks import (Callback, DivergenceGuard, EarlyStopping, LambdaCallback, ProgressBar,
-                        TrainingRun, diverged)
 from .compiled import CompiledLoss
 from .losses import LOSSES, Loss, l2, l2_value_and_gradient
 from .modules import Module
@@ -73,24 +81,39 @@ class History:
         """The loss without the penalty, epoch by epoch (comparable with val_loss)."""
         if not self.penalty:
             return list(self.loss)
-        return [total - penalty for total, penalty in zip(self.loss, self.penalty)]
+        return [total - penalty for total, penalty in zip(self.loss, self.penalty, strict=True)]
 
     def as_dict(self) -> dict[str, Any]:
         """The records as plain lists and numbers (e.g. for JSON)."""
         return {name: getattr(self, name) for name in _HISTORY_FIELDS}
 
     @classmethod
-    def from_dict(cls, record: dict[str, Any]) -> "History":
+    def from_dict(cls, record: dict[str, Any]) -> History:
         """The History that ``as_dict()`` wrote; unknown keys are an error."""
         unknown = set(record) - set(_HISTORY_FIELDS)
         if unknown:
             raise ValueError(f"History.from_dict: unknown keys {sorted(unknown)}")
-        return cls(**{name: list(value) if isinstance(value, list) else value
-                      for name, value in record.items()})
+        return cls(
+            **{
+                name: list(value) if isinstance(value, list) else value
+                for name, value in record.items()
+            }
+        )
 
 
-_HISTORY_FIELDS = ("loss", "accuracy", "val_loss", "val_accuracy", "penalty", "lr", "seconds",
-                   "steps", "stopped_early", "best_epoch", "stop_reason")
+_HISTORY_FIELDS = (
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "penalty",
+    "lr",
+    "seconds",
+    "steps",
+    "stopped_early",
+    "best_epoch",
+    "stop_reason",
+)
 
 
 def fit(
@@ -111,7 +134,7 @@ def fit(
     progress: bool = True,
     record: int | TrainingRecorder | None = None,
     initial_epoch: int = 0,
-    compile: bool = False,  # noqa: A002 (the option's natural name)
+    compile: bool = False,
     **deprecated: Any,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the History of the run.
@@ -153,14 +176,26 @@ def fit(
     if batch_size is not None:
         _check_positive_int(batch_size, "batch_size")
     if validation is not None:
-        validation = (_check_data(validation[0], validation[1], "validation X", loss_fn,
-                                  model), validation[1])
+        validation = (
+            _check_data(validation[0], validation[1], "validation X", loss_fn, model),
+            validation[1],
+        )
     optimizer = optimizer or SGD(model.parameters(), lr=0.05)
     recorder = _recorder(record)
     history = History()
-    run = TrainingRun(model=model, optimizer=optimizer, loss=loss_fn, X=X, y=y,
-                      validation=validation, history=history, epochs=epochs,
-                      scheduler=scheduler, epoch=initial_epoch, start_lr=optimizer.lr)
+    run = TrainingRun(
+        model=model,
+        optimizer=optimizer,
+        loss=loss_fn,
+        X=X,
+        y=y,
+        validation=validation,
+        history=history,
+        epochs=epochs,
+        scheduler=scheduler,
+        epoch=initial_epoch,
+        start_lr=optimizer.lr,
+    )
     if isinstance(callbacks, Callback):  # one callback, not in a list: take it as one
         callbacks = [callbacks]
     every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
@@ -178,8 +213,14 @@ def fit(
             for callback in every:
                 callback.on_epoch_begin(run, epoch)
             history.lr.append(optimizer.lr)
-            totals = _train_one_epoch(run, _epoch_order(len(X), shuffle, rng),
-                                      batch_size or len(X), l2_penalty, step, every)
+            totals = _train_one_epoch(
+                run,
+                _epoch_order(len(X), shuffle, rng),
+                batch_size or len(X),
+                l2_penalty,
+                step,
+                every,
+            )
             logs = _record(history, totals, validate, started)
             if scheduler is not None:
                 scheduler.step()
@@ -204,22 +245,29 @@ def _epoch_order(count: int, shuffle: bool, rng: random.Random) -> list[int]:
 
 @dataclass
 class _EpochTotals:
-    loss: float = 0.0      # summed over examples, penalty included
-    penalty: float = 0.0   # summed over examples
+    loss: float = 0.0  # summed over examples, penalty included
+    penalty: float = 0.0  # summed over examples
     correct: int = 0
     examples: int = 0
     classifies: bool = False
 
 
-def _train_one_epoch(run: TrainingRun, order: list[int], batch_size: int, l2_penalty: float,
-                     step: Callable, every: list[Callback]) -> _EpochTotals:
+def _train_one_epoch(
+    run: TrainingRun,
+    order: list[int],
+    batch_size: int,
+    l2_penalty: float,
+    step: Callable,
+    every: list[Callback],
+) -> _EpochTotals:
     totals = _EpochTotals(classifies=_is_classifier(run.loss))
     for start in range(0, len(order), batch_size):
-        batch = order[start:start + batch_size]
+        batch = order[start : start + batch_size]
         run.optimizer.zero_grad()
         try:
-            batch_loss, penalty, predictions = step(run.model, run.X, run.y, batch, run.loss,
-                                                    l2_penalty)
+            batch_loss, penalty, predictions = step(
+                run.model, run.X, run.y, batch, run.loss, l2_penalty
+            )
             run.optimizer.step()
         except (OverflowError, FloatingPointError) as error:
             run.step += 1
@@ -235,8 +283,9 @@ def _train_one_epoch(run: TrainingRun, order: list[int], batch_size: int, l2_pen
     return totals
 
 
-def _eager_step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
-                l2_penalty: float) -> tuple[float, float, list]:
+def _eager_step(
+    model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable, l2_penalty: float
+) -> tuple[float, float, list]:
     """Build the batch's graph, backpropagate: parameters' .grad hold the gradient."""
     predictions = [model(X[i]) for i in batch]
     batch_loss = loss_fn(predictions, [y[i] for i in batch])
@@ -254,24 +303,29 @@ def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Ca
     compiled = CompiledLoss(model, loss_fn, X, y)
     params = compiled.params
 
-    def step(model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable,
-             l2_penalty: float) -> tuple[float, float, list]:
+    def step(
+        model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable, l2_penalty: float
+    ) -> tuple[float, float, list]:
         batch_loss, predictions, gradients = compiled.evaluate(batch)
-        for p, g in zip(params, gradients):
+        for p, g in zip(params, gradients, strict=True):
             p.grad += g
         penalty = 0.0
         if l2_penalty:
             penalty, penalty_gradients = l2_value_and_gradient(params, l2_penalty)
             batch_loss += penalty
-            for p, g in zip(params, penalty_gradients):
+            for p, g in zip(params, penalty_gradients, strict=True):
                 p.grad += g
         return batch_loss, penalty, predictions
 
     return step
 
 
-def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
-             loss: str | Loss | Callable = "hinge") -> tuple[float, float | None]:
+def evaluate(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | Loss | Callable = "hinge",
+) -> tuple[float, float | None]:
     """Loss and accuracy (None for regression) of ``model`` on ``(X, y)``, no graph kept.
 
     Example:
@@ -285,13 +339,13 @@ def evaluate(model: Module, X: Sequence[Sequence[float]], y: Sequence[Any],
     with no_grad():
         predictions = [model(x) for x in X]
         value = loss_fn(predictions, list(y)).data
-    accuracy = _count_correct(loss_fn, predictions, y) / len(X) if _is_classifier(loss_fn) \
-        else None
+    accuracy = _count_correct(loss_fn, predictions, y) / len(X) if _is_classifier(loss_fn) else None
     return value, accuracy
 
 
-def _validator(model: Module, loss_fn: Callable, validation: tuple | None,
-               compile: bool) -> Callable[[], tuple[float, float | None]] | None:  # noqa: A002
+def _validator(
+    model: Module, loss_fn: Callable, validation: tuple | None, compile: bool
+) -> Callable[[], tuple[float, float | None]] | None:
     """A function measuring (loss, accuracy) on the validation data: with ``compile``,
     one replay of the compiled loss over all of it, else a graph-free eager pass."""
     if validation is None:
@@ -309,9 +363,12 @@ def _validator(model: Module, loss_fn: Callable, validation: tuple | None,
     return measure
 
 
-def _record(history: History, totals: _EpochTotals,
-            validate: Callable[[], tuple[float, float | None]] | None,
-            started: float) -> dict[str, float]:
+def _record(
+    history: History,
+    totals: _EpochTotals,
+    validate: Callable[[], tuple[float, float | None]] | None,
+    started: float,
+) -> dict[str, float]:
     """Append the epoch's numbers to the history; return them as the callbacks' logs."""
     logs = {"loss": totals.loss / totals.examples, "penalty": totals.penalty / totals.examples}
     logs["data_loss"] = logs["loss"] - logs["penalty"]
@@ -330,13 +387,16 @@ def _record(history: History, totals: _EpochTotals,
     return logs
 
 
-def _callbacks(given: Sequence[Callback], progress: bool,
-               recorder: TrainingRecorder | None) -> list[Callback]:
+def _callbacks(
+    given: Sequence[Callback], progress: bool, recorder: TrainingRecorder | None
+) -> list[Callback]:
     """The callbacks in the order they run: a divergence guard first, recorders last."""
     for i, callback in enumerate(given):
         if not isinstance(callback, Callback):
-            raise TypeError(f"fit: callbacks[{i}] is a {type(callback).__name__}, not a "
-                            "Callback (see nn.callbacks)")
+            raise TypeError(
+                f"fit: callbacks[{i}] is a {type(callback).__name__}, not a "
+                "Callback (see nn.callbacks)"
+            )
     ordered = list(given) + ([recorder] if recorder is not None else [])
     if not any(isinstance(c, DivergenceGuard) for c in ordered):
         ordered.insert(0, DivergenceGuard())
@@ -354,13 +414,16 @@ def _recorder(record: Any) -> TrainingRecorder | None:
         return TrainingRecorder()
     if isinstance(record, int):
         return TrainingRecorder(every=record)
-    raise TypeError(f"fit: record must be a number of epochs or a TrainingRecorder, "
-                    f"got {type(record).__name__}")
+    raise TypeError(
+        f"fit: record must be a number of epochs or a TrainingRecorder, got {type(record).__name__}"
+    )
 
 
-_REPLACED_BY = {"tolerance": "EarlyStopping(monitor='loss', min_delta=tolerance)",
-                "patience": "EarlyStopping(patience=...)",
-                "on_epoch_end": "a Callback with an on_epoch_end hook (or LambdaCallback)"}
+_REPLACED_BY = {
+    "tolerance": "EarlyStopping(monitor='loss', min_delta=tolerance)",
+    "patience": "EarlyStopping(patience=...)",
+    "on_epoch_end": "a Callback with an on_epoch_end hook (or LambdaCallback)",
+}
 _warned: set[str] = set()
 
 
@@ -372,21 +435,30 @@ def _from_deprecated(options: dict[str, Any]) -> list[Callback]:
     for name in options:
         if name not in _warned:
             _warned.add(name)
-            warnings.warn(f"fit({name}=...) is replaced by callbacks=[{_REPLACED_BY[name]}]",
-                          FutureWarning, stacklevel=3)
+            warnings.warn(
+                f"fit({name}=...) is replaced by callbacks=[{_REPLACED_BY[name]}]",
+                FutureWarning,
+                stacklevel=3,
+            )
     callbacks: list[Callback] = []
     if "patience" in options:  # the old meaning: epochs without improvement, at least 1
         check_count(options["patience"], "fit: patience", minimum=1)
         if options.get("tolerance") is None:
-            raise ValueError("fit: patience needs tolerance (the improvement that counts); "
-                             "or use callbacks=[EarlyStopping(patience=...)]")
+            raise ValueError(
+                "fit: patience needs tolerance (the improvement that counts); "
+                "or use callbacks=[EarlyStopping(patience=...)]"
+            )
     if options.get("tolerance") is not None:
-        callbacks.append(EarlyStopping(monitor="loss", min_delta=options["tolerance"],
-                                       patience=options.get("patience", 5)))
+        callbacks.append(
+            EarlyStopping(
+                monitor="loss", min_delta=options["tolerance"], patience=options.get("patience", 5)
+            )
+        )
     function = options.get("on_epoch_end")
     if function is not None:  # the old hook took (0-based epoch, history)
-        callbacks.append(LambdaCallback(
-            on_epoch_end=lambda run, epoch, logs: function(epoch - 1, run.history)))
+        callbacks.append(
+            LambdaCallback(on_epoch_end=lambda run, epoch, logs: function(epoch - 1, run.history))
+        )
     return callbacks
 
 
@@ -407,20 +479,21 @@ def _is_classifier(loss_fn: Callable) -> bool:
 def _count_correct(loss_fn: Callable, predictions: Sequence, targets: Sequence) -> int:
     if not _is_classifier(loss_fn):
         return 0
-    return sum(loss_fn.is_correct(p, t) for p, t in zip(predictions, targets))
+    return sum(loss_fn.is_correct(p, t) for p, t in zip(predictions, targets, strict=True))
 
 
-def _check_data(X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: Module,
-                caller: str = "fit") -> list[list[float]]:
+def _check_data(
+    X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: Module, caller: str = "fit"
+) -> list[list[float]]:
     """Check the data before anything trains: finite numbers, rows of one width, targets
     the loss accepts, and a model whose output the loss can read. Returns X as lists."""
     X = X if hasattr(X, "__len__") else list(X)  # a generator of rows, for instance
     if not hasattr(y, "__len__"):
-        raise TypeError(f"{caller}: the targets must be a sequence (a list or an array), "
-                        f"got {type(y).__name__}")
+        raise TypeError(
+            f"{caller}: the targets must be a sequence (a list or an array), got {type(y).__name__}"
+        )
     if len(X) != len(y):
-        raise ValueError(f"{caller}: {what} has {len(X)} examples but there are {len(y)} "
-                         "targets")
+        raise ValueError(f"{caller}: {what} has {len(X)} examples but there are {len(y)} targets")
     if len(X) == 0:
         raise ValueError(f"{caller}: {what} is empty")
     rows = [list(row) for row in X]
@@ -428,12 +501,14 @@ def _check_data(X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: M
         raise ValueError(f"{caller}: {what}[0] is empty; each example needs its input values")
     for i, row in enumerate(rows):
         if len(row) != len(rows[0]):
-            raise ValueError(f"{caller}: {what}[{i}] has {len(row)} values but {what}[0] "
-                             f"has {len(rows[0])}")
+            raise ValueError(
+                f"{caller}: {what}[{i}] has {len(row)} values but {what}[0] has {len(rows[0])}"
+            )
         for j, x in enumerate(row):
             if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-                raise ValueError(f"{caller}: {what}[{i}][{j}] is {x!r}; the data must be "
-                                 "finite numbers")
+                raise ValueError(
+                    f"{caller}: {what}[{i}][{j}] is {x!r}; the data must be finite numbers"
+                )
     if isinstance(loss_fn, Loss):
         targets = "y" if what == "X" else what.replace("X", "y")
         with no_grad():
@@ -445,29 +520,31 @@ def _check_data(X: Sequence, y: Sequence, what: str, loss_fn: Callable, model: M
             except (ValueError, TypeError) as error:
                 raise ValueError(f"{caller}: {targets}[{i}]: {error}") from None
             if not all(map(math.isfinite, encoded)):
-                raise ValueError(f"{caller}: {targets}[{i}] is {target!r}; targets must be "
-                                 "finite")
+                raise ValueError(f"{caller}: {targets}[{i}] is {target!r}; targets must be finite")
         _check_loss_fits(loss_fn, output, loss_fn.encode(y[0], outputs), outputs, caller)
     return rows
 
 
-def _check_loss_fits(loss_fn: Loss, output: Any, target: tuple, outputs: int,
-                     caller: str) -> None:
+def _check_loss_fits(loss_fn: Loss, output: Any, target: tuple, outputs: int, caller: str) -> None:
     """Refuse a loss that cannot read the model's output (one score, or a row)."""
     try:
         with no_grad():
             loss_fn.per_example(output, target)
     except (TypeError, ValueError) as error:
-        needs = ("a row of logits per example (several outputs)"
-                 if loss_fn.name == "cross_entropy" else "one output per example")
-        raise ValueError(f"{caller}: the {loss_fn.name} loss takes {needs}, but the model "
-                         f"gives {outputs} ({type(error).__name__}: {error})") from None
+        needs = (
+            "a row of logits per example (several outputs)"
+            if loss_fn.name == "cross_entropy"
+            else "one output per example"
+        )
+        raise ValueError(
+            f"{caller}: the {loss_fn.name} loss takes {needs}, but the model "
+            f"gives {outputs} ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _check_count(n: Any, what: str, below: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < below:
-        raise ValueError(f"fit: {what} must be a whole number from 0 to {below - 1}, "
-                         f"got {n!r}")
+        raise ValueError(f"fit: {what} must be a whole number from 0 to {below - 1}, got {n!r}")
 
 
 def _check_positive_int(n: Any, what: str) -> None:

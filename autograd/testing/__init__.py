@@ -13,7 +13,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..engine import Value, grad, no_grad
 
@@ -68,7 +69,7 @@ def gradcheck(
     numeric = numerical_gradient(f, point, eps)
     problems = [
         f"  d/d input {i} (at {point[i]!r}): backprop {a!r}, finite differences {n!r}"
-        for i, (a, n) in enumerate(zip(analytic, numeric))
+        for i, (a, n) in enumerate(zip(analytic, numeric, strict=True))
         if not _close(a, n, atol, rtol)
     ]
     return _verdict("gradcheck", problems, raise_exception)
@@ -101,7 +102,7 @@ def gradgradcheck(
         numeric_row = _numerical_row(f, point, j, eps)
         problems += [
             f"  d2/d input {i} d input {j}: backprop {a!r}, finite differences {n!r}"
-            for i, (a, n) in enumerate(zip(analytic_row, numeric_row))
+            for i, (a, n) in enumerate(zip(analytic_row, numeric_row, strict=True))
             if not _close(a, n, atol, rtol)
         ]
     return _verdict("gradgradcheck", problems, raise_exception)

@@ -22,16 +22,24 @@ Requires the ``hypothesis`` package (``pip install hypothesis``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from hypothesis import strategies as st
 
 from ..engine import Value, apply
 from ..primitives import POW_CONST, PRIMITIVES, Interval, Primitive
 
-__all__ = ["Expression", "arguments", "deep_chains", "every_primitive", "expressions",
-           "floats_in", "primitives"]
+__all__ = [
+    "Expression",
+    "arguments",
+    "deep_chains",
+    "every_primitive",
+    "expressions",
+    "floats_in",
+    "primitives",
+]
 
 # Keep this far from the points where an op is not smooth: finite differences with
 # steps of 1e-6 to 1e-5 are meaningless closer than that.
@@ -55,8 +63,9 @@ def every_primitive(include_nary: bool = True) -> list[Primitive]:
     """Every op of the table, ready to apply: an op with a number operand (``x ** k``,
     ``x * k``) once bound to each of its sample numbers."""
     ops = [op for op in PRIMITIVES.values() if include_nary or op.arity is not None]
-    return ([op for op in ops if not op.constant_samples]
-            + [op.bind(k) for op in ops for k in op.constant_samples])
+    return [op for op in ops if not op.constant_samples] + [
+        op.bind(k) for op in ops for k in op.constant_samples
+    ]
 
 
 def primitives(include_nary: bool = True) -> st.SearchStrategy[Primitive]:
@@ -96,7 +105,7 @@ class Expression:
 
     def __repr__(self) -> str:
         names = [f"x{i}" for i in range(len(self.inputs))]
-        lines = [f"inputs {dict(zip(names, self.inputs))}"]
+        lines = [f"inputs {dict(zip(names, self.inputs, strict=True))}"]
         for k, (op, where) in enumerate(self.steps):
             names.append(f"v{k}")
             lines.append(f"v{k} = {op.label()}({', '.join(names[i] for i in where)})")

@@ -28,5 +28,13 @@ from .render import find_renderer, render_svg
 
 BackwardSteps = Player  # the name of earlier versions
 
-__all__ = ["BackwardSteps", "DrawOptions", "GraphTooLargeError", "Player", "draw_backward",
-           "draw_dot", "find_renderer", "render_svg"]
+__all__ = [
+    "BackwardSteps",
+    "DrawOptions",
+    "GraphTooLargeError",
+    "Player",
+    "draw_backward",
+    "draw_dot",
+    "find_renderer",
+    "render_svg",
+]

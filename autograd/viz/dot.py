@@ -16,8 +16,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import graphviz
 
@@ -55,7 +56,7 @@ ROLE_STYLE = {  # fill, border, border width
 
 def draw_dot(
     root: Value,
-    format: str = "svg",  # noqa: A002 (micrograd's and graphviz's name)
+    format: str = "svg",
     rankdir: str = "LR",
     *,
     highlight: Iterable[Value] = (),
@@ -112,10 +113,16 @@ class Drawing(graphviz.Digraph):
 def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digraph:
     """The Digraph of a visible graph: values, ops, edges, clusters and the legend."""
     options = graph.options
-    dot = Drawing(graph_attr={"rankdir": options.rankdir, "fontname": FONT,
-                                       "nodesep": "0.15", "ranksep": "0.45"},
-                           node_attr={"fontname": FONT, "fontsize": "14"},
-                           edge_attr={"color": "#444444", "arrowsize": "0.8"})
+    dot = Drawing(
+        graph_attr={
+            "rankdir": options.rankdir,
+            "fontname": FONT,
+            "nodesep": "0.15",
+            "ranksep": "0.45",
+        },
+        node_attr={"fontname": FONT, "fontsize": "14"},
+        edge_attr={"color": "#444444", "arrowsize": "0.8"},
+    )
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
     tables = graph.parameter_tables()
@@ -126,16 +133,23 @@ def build_digraph(graph: VisibleGraph, highlight: set[Value]) -> graphviz.Digrap
     for key, members in clusters.items():
         with dot.subgraph(name=f"cluster_{graph.ids[members[0]]}") as cluster:
             # An HTML-like label: DOT's own escapes (\\N, \\G, \\") never apply to a name.
-            cluster.attr(label=f"<{escape_xml(key)}>", style="rounded,dashed", color="#999999",
-                         fontcolor="#555555", fontsize="12")
+            cluster.attr(
+                label=f"<{escape_xml(key)}>",
+                style="rounded,dashed",
+                color="#999999",
+                fontcolor="#555555",
+                fontsize="12",
+            )
             for node in members:
                 if node not in names.tabled:
                     _add_value_and_op(cluster, graph, node, highlight, tables.get(node))
     for node in graph.nodes:
         if node.parents:
             _add_edges(dot, graph, node, names)
-    hints = {(names.of(before, compass=False), names.of(after, compass=False))
-             for before, after in graph.rank_hints()}
+    hints = {
+        (names.of(before, compass=False), names.of(after, compass=False))
+        for before, after in graph.rank_hints()
+    }
     for before, after in sorted(hints):
         dot.edge(before, after, style="invis")
     if options.legend:
@@ -173,25 +187,48 @@ class _NodeNames:
 
 
 def _node_names(graph: VisibleGraph, tables: dict[Value, list[Value]]) -> _NodeNames:
-    return _NodeNames(graph, {leaf: neuron for neuron, leaves in tables.items()
-                              for leaf in leaves})
+    return _NodeNames(graph, {leaf: neuron for neuron, leaves in tables.items() for leaf in leaves})
 
 
-def _add_value_and_op(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
-                      highlight: set[Value], table: list[Value] | None = None) -> None:
+def _add_value_and_op(
+    dot: graphviz.Digraph,
+    graph: VisibleGraph,
+    node: Value,
+    highlight: set[Value],
+    table: list[Value] | None = None,
+) -> None:
     role = "highlight" if node in highlight else graph.role(node)
     fill, border, width = ROLE_STYLE[role]
     rows = []
     for kind, text in value_lines(graph, node):
         rows.append(f"<tr>{_cell(graph, node, kind, text)}</tr>")
-    label = ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
-             + "".join(rows) + "</table>>")
-    dot.node(graph.ids[node], label=label, shape="box", style="rounded,filled",
-             fillcolor=fill, color=border, penwidth=width, margin="0.08,0.04")
+    label = (
+        '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
+        + "".join(rows)
+        + "</table>>"
+    )
+    dot.node(
+        graph.ids[node],
+        label=label,
+        shape="box",
+        style="rounded,filled",
+        fillcolor=fill,
+        color=border,
+        penwidth=width,
+        margin="0.08,0.04",
+    )
     if node.parents:  # one op node per computed value, micrograd's style
-        dot.node(graph.ids[node] + "_op", label=escape_xml(node._op), shape="circle",
-                 style="filled", fillcolor=COLOURS["op"], fontsize="16", width="0.45",
-                 margin="0.02", ordering="in")
+        dot.node(
+            graph.ids[node] + "_op",
+            label=escape_xml(node._op),
+            shape="circle",
+            style="filled",
+            fillcolor=COLOURS["op"],
+            fontsize="16",
+            width="0.45",
+            margin="0.02",
+            ordering="in",
+        )
     if table:
         _add_parameter_table(dot, graph, node, table, highlight)
 
@@ -204,8 +241,13 @@ def _cell(graph: VisibleGraph, node: Value, kind: str, text: str, port: str = ""
     return f'<td align="left"{port}><font color="{COLOURS[kind]}">{text}</font></td>'
 
 
-def _add_parameter_table(dot: graphviz.Digraph, graph: VisibleGraph, neuron: Value,
-                         leaves: list[Value], highlight: set[Value]) -> None:
+def _add_parameter_table(
+    dot: graphviz.Digraph,
+    graph: VisibleGraph,
+    neuron: Value,
+    leaves: list[Value],
+    highlight: set[Value],
+) -> None:
     """A neuron's weights and bias as one table, one row each, in formula order; each
     row is the port its edge leaves from, so the edges keep that order too."""
     fill, border, width = ROLE_STYLE["parameter"]
@@ -217,28 +259,44 @@ def _add_parameter_table(dot: graphviz.Digraph, graph: VisibleGraph, neuron: Val
         kind, text = lines[-1]
         cells.append(_cell(graph, leaf, kind, text, f' port="{graph.ids[leaf]}"'))
         rows.append(f"<tr{shade}>{''.join(cells)}</tr>")
-    label = ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
-             + "".join(rows) + "</table>>")
-    dot.node(f"{graph.ids[neuron]}_params", label=label, shape="box",
-             style="rounded,filled", fillcolor=fill, color=border, penwidth=width,
-             margin="0.06,0.03")
+    label = (
+        '<<table border="0" cellborder="0" cellspacing="0" cellpadding="3">'
+        + "".join(rows)
+        + "</table>>"
+    )
+    dot.node(
+        f"{graph.ids[neuron]}_params",
+        label=label,
+        shape="box",
+        style="rounded,filled",
+        fillcolor=fill,
+        color=border,
+        penwidth=width,
+        margin="0.06,0.03",
+    )
 
 
-def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value,
-               names: _NodeNames) -> None:
+def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value, names: _NodeNames) -> None:
     op_name = graph.ids[node] + "_op"
     dot.edge(op_name, graph.ids[node])
     for i in graph.argument_order(node):
         dot.edge(names.of(node.parents[i]), op_name)
     if graph.hidden_count(node):
         more = graph.ids[node] + "_more"
-        dot.node(more, label=f"... {graph.hidden_text(node)}", shape="note", fontsize="12",
-                 color="#888888", fontcolor="#555555")
+        dot.node(
+            more,
+            label=f"... {graph.hidden_text(node)}",
+            shape="note",
+            fontsize="12",
+            color="#888888",
+            fontcolor="#555555",
+        )
         dot.edge(more, op_name, style="dashed", color="#888888")
 
 
 def _legend(options: DrawOptions, roles: set[str]) -> str:
     """The colours' meanings: only the roles the drawing has, then data and grad."""
+
     def swatch(role: str, text: str) -> str:
         fill, border, _ = ROLE_STYLE[role]
         return f'<td bgcolor="{fill}" color="{border}" border="1">{text}</td>'
@@ -246,10 +304,13 @@ def _legend(options: DrawOptions, roles: set[str]) -> str:
     names = {"input": "input or constant", "parameter": "parameter", "output": "output"}
     cells = [swatch(role, text) for role, text in names.items() if role in roles]
     if options.show_data:
-        cells.append(f'<td><font color="{COLOURS["data"]}">data: the value (forward)'
-                     "</font></td>")
+        cells.append(f'<td><font color="{COLOURS["data"]}">data: the value (forward)</font></td>')
     if options.show_grad:
-        cells.append(f'<td><font color="{COLOURS["grad"]}">grad: ∂output/∂value '
-                     "(backward)</font></td>")
-    return ('<<table border="0" cellspacing="6" cellpadding="4"><tr>' + "".join(cells)
-            + "</tr></table>>")
+        cells.append(
+            f'<td><font color="{COLOURS["grad"]}">grad: ∂output/∂value (backward)</font></td>'
+        )
+    return (
+        '<<table border="0" cellspacing="6" cellpadding="4"><tr>'
+        + "".join(cells)
+        + "</tr></table>>"
+    )

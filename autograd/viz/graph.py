@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping
+from typing import Any
 
 from ..engine import Value, topological_order
 from .options import GROUPINGS, DrawOptions
@@ -42,8 +43,9 @@ class VisibleGraph:
     _groups: dict[Value, str | None] = field(default_factory=dict, repr=False)  # memo
 
     @classmethod
-    def of(cls, root: Value, options: DrawOptions,
-           params: Mapping[Value, str] | None = None) -> "VisibleGraph":
+    def of(
+        cls, root: Value, options: DrawOptions, params: Mapping[Value, str] | None = None
+    ) -> VisibleGraph:
         if not isinstance(root, Value):
             raise TypeError(f"draw: expected a Value, got {type(root).__name__}")
         params = params or {}
@@ -71,7 +73,7 @@ class VisibleGraph:
             if not key:
                 continue
             if self.names[node].startswith(key + "."):
-                self.names[node] = self.names[node][len(key) + 1:]
+                self.names[node] = self.names[node][len(key) + 1 :]
             elif not node.label and node not in self.params and not node.is_leaf:
                 lecture_name = "n" if _is_weighted_sum(node) else "o"
                 if taken.setdefault((key, lecture_name), node) is node:  # one n, one o
@@ -90,9 +92,13 @@ class VisibleGraph:
         for node in self.nodes:
             if _is_weighted_sum(node) and self.group_of(node) is not None:
                 leaves = [node.parents[i] for i in self.argument_order(node)]
-                leaves = [p for p in dict.fromkeys(leaves) if p.is_leaf
-                          and consumers[p] == {node}
-                          and self.group_of(p) == self.group_of(node)]
+                leaves = [
+                    p
+                    for p in dict.fromkeys(leaves)
+                    if p.is_leaf
+                    and consumers[p] == {node}
+                    and self.group_of(p) == self.group_of(node)
+                ]
                 if len(leaves) > 1:
                     tables[node] = leaves
         return tables
@@ -132,7 +138,7 @@ class VisibleGraph:
         return f"{count} more {'w*x terms' if _is_weighted_sum(node) else 'inputs'}"
 
     def role(self, node: Value) -> str:
-        """"output", "parameter", "input" (any other leaf) or "interior"."""
+        """ "output", "parameter", "input" (any other leaf) or "interior"."""
         if node is self.root:
             return "output"
         if node in self.params:
@@ -204,7 +210,8 @@ def _shown_arguments(root: Value, options: DrawOptions) -> dict[Value, list[int]
             raise GraphTooLargeError(
                 f"draw: the graph has more than {options.max_nodes} values to draw; "
                 "pass group_by='neuron', a smaller collapse_after, or a larger "
-                "max_nodes (None for no limit)")
+                "max_nodes (None for no limit)"
+            )
         stack.extend(node.parents[i] for i in shown[node] if node.parents[i] not in shown)
     return shown
 
@@ -243,8 +250,10 @@ def natural_key(text: str) -> list[Any]:
 
 # Characters XML cannot hold, and other control characters: shown as visible escapes.
 # Bidirectional and zero-width controls too: they could reorder or hide a caption's text.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                        "\u2060-\u206f\ud800-\udfff\ufeff\ufffe\uffff]")
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ud800-\udfff\ufeff\ufffe\uffff]"
+)
 
 
 def visible_text(text: str) -> str:
@@ -284,8 +293,13 @@ def format_number(x: Any, spec: str) -> str:
 
 def escape_xml(text: str) -> str:
     """Text for SVG, HTML and Graphviz's HTML-like labels (control characters visible)."""
-    return (visible_text(text).replace("&", "&amp;").replace("<", "&lt;")
-            .replace(">", "&gt;").replace('"', "&quot;"))
+    return (
+        visible_text(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def highlight_set(values: Value | Collection[Value]) -> set[Value]:

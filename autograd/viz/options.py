@@ -16,8 +16,9 @@ Example:
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..engine import Value
 
@@ -56,20 +57,22 @@ class DrawOptions:
         _check_number_format(self.number_format)
         for name in ("show_data", "show_grad", "legend"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"draw: {name} must be True or False; "
-                                 f"got {getattr(self, name)!r}")
+                raise ValueError(f"draw: {name} must be True or False; got {getattr(self, name)!r}")
         _whole_number_or_none("max_nodes", self.max_nodes, at_least=1)
         _whole_number_or_none("collapse_after", self.collapse_after, at_least=2)
 
     @classmethod
-    def from_keywords(cls, caller: str, defaults: Mapping[str, Any] | None = None,
-                      **options: Any) -> "DrawOptions":
+    def from_keywords(
+        cls, caller: str, defaults: Mapping[str, Any] | None = None, **options: Any
+    ) -> DrawOptions:
         """Options from keyword arguments; an unknown name is a TypeError naming it."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
-            raise TypeError(f"{caller}: unknown option(s) {', '.join(unknown)}; "
-                            f"the options are {', '.join(sorted(known))}")
+            raise TypeError(
+                f"{caller}: unknown option(s) {', '.join(unknown)}; "
+                f"the options are {', '.join(sorted(known))}"
+            )
         return cls(**{**(defaults or {}), **options})
 
 
@@ -80,8 +83,10 @@ def _one_of(name: str, value: Any, allowed: tuple) -> None:
 
 
 def _check_number_format(spec: Any) -> None:
-    problem = f"draw: number_format must be a format spec for numbers, such as '.4f' or " \
-              f"'.3g'; got {spec!r}"
+    problem = (
+        f"draw: number_format must be a format spec for numbers, such as '.4f' or "
+        f"'.3g'; got {spec!r}"
+    )
     if not isinstance(spec, str):
         raise ValueError(problem)
     try:  # the spec must format numbers as numbers: "-2.5" must read back as a float
@@ -95,8 +100,9 @@ def _whole_number_or_none(name: str, value: Any, at_least: int) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < at_least:
-        raise ValueError(f"draw: {name} must be None or a whole number >= {at_least}; "
-                         f"got {value!r}")
+        raise ValueError(
+            f"draw: {name} must be None or a whole number >= {at_least}; got {value!r}"
+        )
 
 
 def parameter_names(params: Iterable[Value] | Mapping[str, Value]) -> dict[Value, str]:
@@ -113,8 +119,7 @@ def parameter_names(params: Iterable[Value] | Mapping[str, Value]) -> dict[Value
         named = dict(params)
         for name, value in named.items():
             if not isinstance(value, Value):
-                raise TypeError(f"draw: params[{name!r}] is a {type(value).__name__}, "
-                                "not a Value")
+                raise TypeError(f"draw: params[{name!r}] is a {type(value).__name__}, not a Value")
         return {value: str(name) for name, value in named.items()}
     values = list(params)
     for i, value in enumerate(values):

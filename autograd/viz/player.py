@@ -21,19 +21,27 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..engine import Value, _needs_table_rule, topological_order
+from ..files import script_safe_json, write_atomically
 from .dot import COLOURS
 from .graph import VisibleGraph, escape_xml, visible_text
 from .options import DrawOptions, parameter_names
-from ..files import script_safe_json, write_atomically
 from .render import layout
-from .steps import (EDGE_LINES, DrawingState, Step, backward_steps, edge_id, forward_steps,
-                    initial_state)
+from .steps import (
+    EDGE_LINES,
+    DrawingState,
+    Step,
+    backward_steps,
+    edge_id,
+    forward_steps,
+    initial_state,
+)
 
 FONT_SIZE = 14  # px in the drawing; the page never shows it below 12 px on screen
 LINE_HEIGHT = 18
@@ -45,9 +53,14 @@ MARGIN = 4
 POINTS_PER_INCH = 72
 
 
-def draw_backward(root: Value, gradient: float = 1.0, *, forward: bool = True,
-                  params: Iterable[Value] | Mapping[str, Value] = (),
-                  **options: Any) -> "Player":
+def draw_backward(
+    root: Value,
+    gradient: float = 1.0,
+    *,
+    forward: bool = True,
+    params: Iterable[Value] | Mapping[str, Value] = (),
+    **options: Any,
+) -> Player:
     """A player of the forward and the backward pass of ``root``; no ``.grad`` changes.
 
     The forward steps show each value computed, in topological order; the backward
@@ -80,21 +93,23 @@ def draw_backward(root: Value, gradient: float = 1.0, *, forward: bool = True,
     if not isinstance(forward, bool):
         raise ValueError(f"draw_backward: forward must be True or False; got {forward!r}")
     chosen = DrawOptions.from_keywords(
-        "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options)
+        "draw_backward", {"number_format": ".4g", "group_by": "neuron"}, **options
+    )
     for node in topological_order(root):  # the steps write each op's rule in words
         if node.parents and node.primitive is None:
             raise _needs_table_rule(node, "draw_backward")
     graph = VisibleGraph.of(root, chosen, parameter_names(params))
-    steps = (forward_steps(graph) if forward else []) + \
-        backward_steps(graph, _seed(gradient))
+    steps = (forward_steps(graph) if forward else []) + backward_steps(graph, _seed(gradient))
     start = initial_state(graph, forward)
     return Player(graph, steps, start, _Layout.of(graph, steps, start))
 
 
 def _seed(gradient: Any) -> float:
     if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
-        raise TypeError(f"draw_backward: gradient must be a number, got "
-                        f"{type(gradient).__name__} ({gradient!r})")
+        raise TypeError(
+            f"draw_backward: gradient must be a number, got "
+            f"{type(gradient).__name__} ({gradient!r})"
+        )
     return float(gradient)
 
 
@@ -105,13 +120,13 @@ class Player:
     graph: VisibleGraph
     steps: list[Step]
     start: DrawingState
-    drawing: "_Layout"
+    drawing: _Layout
     title: str = "Backpropagation, step by step"
 
     def __len__(self) -> int:
         return len(self.steps)
 
-    def __getitem__(self, index: int) -> "Frame":
+    def __getitem__(self, index: int) -> Frame:
         """Step ``index`` as a picture: a notebook shows ``player[3]`` inline."""
         return Frame(self.steps[index], self.frame_svg(index))
 
@@ -126,7 +141,7 @@ class Player:
             raise IndexError(f"player: step {index} of {len(self.steps)}")
         index %= len(self.steps)
         texts, states = dict(self.start.texts), dict(self.start.states)
-        for step in self.steps[:index + 1]:
+        for step in self.steps[: index + 1]:
             texts.update(step.texts)
             states.update(step.states)
         texts.update(self.steps[index].flash_texts)
@@ -142,8 +157,10 @@ class Player:
         """The whole player as one offline HTML page (no network requests)."""
         files = resources.files(__package__)
         page = files.joinpath("player.html").read_text(encoding="utf-8")
-        data = {"steps": [step.as_json() for step in self.steps],
-                "size": [self.drawing.width, self.drawing.height]}
+        data = {
+            "steps": [step.as_json() for step in self.steps],
+            "size": [self.drawing.width, self.drawing.height],
+        }
         parts = {
             "<!--TITLE-->": html.escape(self.title),
             "/*COLOURS*/": _css_variables(),
@@ -167,9 +184,11 @@ class Player:
     def _repr_html_(self) -> str:
         # An iframe keeps the player's styles and script to itself, in Jupyter and in an
         # nbconvert HTML export alike.
-        return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
-                'style="width: 100%; height: 680px; border: 1px solid #ccc;" '
-                f'title="{html.escape(self.title)}"></iframe>')
+        return (
+            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+            'style="width: 100%; height: 680px; border: 1px solid #ccc;" '
+            f'title="{html.escape(self.title)}"></iframe>'
+        )
 
 
 @dataclass
@@ -222,20 +241,23 @@ class _Layout:
     more: dict[str, str]  # "... N more" node id -> its text
 
     @classmethod
-    def of(cls, graph: VisibleGraph, steps: list[Step], start: DrawingState) -> "_Layout":
+    def of(cls, graph: VisibleGraph, steps: list[Step], start: DrawingState) -> _Layout:
         longest = _longest_texts(steps, start)
         result = layout(_layout_source(graph, longest))
         return _read_layout(graph, result)
 
-    def svg(self, texts: Mapping[str, str], states: Mapping[str, str],
-            standalone: bool = False) -> str:
+    def svg(
+        self, texts: Mapping[str, str], states: Mapping[str, str], standalone: bool = False
+    ) -> str:
         # A frame on its own (a notebook's player[i]) shrinks to fit a narrower column
         # instead of running off the edge; the page's drawing is zoomed by the camera.
         fit = ' style="max-width: 100%; height: auto"' if standalone else ""
-        parts = [f'<svg id="drawing" xmlns="http://www.w3.org/2000/svg" '
-                 f'viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
-                 f'width="{self.width:.0f}" height="{self.height:.0f}"{fit} '
-                 'font-size="14" class="backprop">']
+        parts = [
+            f'<svg id="drawing" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
+            f'width="{self.width:.0f}" height="{self.height:.0f}"{fit} '
+            'font-size="14" class="backprop">'
+        ]
         if standalone:
             parts.append(f"<style>{_css_variables()}\n{_svg_styles()}</style>")
         parts.append('<g id="viewport">')
@@ -246,8 +268,9 @@ class _Layout:
         for node in self.graph.nodes:
             vid = self.graph.ids[node]
             if node.parents:
-                parts.append(_op_svg(vid, node._op, self.boxes[f"{vid}_op"],
-                                     states.get(f"{vid}-op", "")))
+                parts.append(
+                    _op_svg(vid, node._op, self.boxes[f"{vid}_op"], states.get(f"{vid}-op", ""))
+                )
             parts.append(_value_svg(self.graph, node, self.boxes[vid], texts, states))
         for more_id, text in self.more.items():
             parts.append(_more_svg(self.boxes[more_id], text))
@@ -286,19 +309,21 @@ def _value_size(graph: VisibleGraph, node: Value, longest: Mapping[str, float]) 
 def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
     """DOT for layout only: fixed-size empty boxes and label-sized edge labels."""
     inches = POINTS_PER_INCH
-    lines = [f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.02; "
-             'node [label="" fixedsize=true]; edge [arrowsize=0.8];']
+    lines = [
+        f"digraph {{ rankdir={graph.options.rankdir}; nodesep=0.2; ranksep=0.02; "
+        'node [label="" fixedsize=true]; edge [arrowsize=0.8];'
+    ]
     clusters = graph.clusters()
     clustered = {node for members in clusters.values() for node in members}
 
     def declare(node: Value) -> None:
         width, height = _value_size(graph, node, longest)
         vid = graph.ids[node]
-        lines.append(f'{vid} [shape=box width={width / inches:.3f} '
-                     f'height={height / inches:.3f}];')
+        lines.append(f"{vid} [shape=box width={width / inches:.3f} height={height / inches:.3f}];")
         if node.parents:
-            lines.append(f'{vid}_op [shape=circle width={op_diameter(node) / inches:.3f} '
-                         'ordering=in];')
+            lines.append(
+                f"{vid}_op [shape=circle width={op_diameter(node) / inches:.3f} ordering=in];"
+            )
 
     for node in graph.declaration_order():
         if node not in clustered:
@@ -306,9 +331,11 @@ def _layout_source(graph: VisibleGraph, longest: Mapping[str, float]) -> str:
     for key, members in clusters.items():
         # The label is an empty box as wide as the name: Graphviz reserves the room
         # and never parses the name itself (which may hold anything).
-        lines.append(f'subgraph cluster_{graph.ids[members[0]]} {{ label=<<table '
-                     f'fixedsize="true" width="{_text_width(visible_text(key)) + 6:.0f}" '
-                     f'height="{LINE_HEIGHT}" border="0"><tr><td></td></tr></table>>;')
+        lines.append(
+            f"subgraph cluster_{graph.ids[members[0]]} {{ label=<<table "
+            f'fixedsize="true" width="{_text_width(visible_text(key)) + 6:.0f}" '
+            f'height="{LINE_HEIGHT}" border="0"><tr><td></td></tr></table>>;'
+        )
         for node in members:
             declare(node)
         lines.append("}")
@@ -329,15 +356,19 @@ def _layout_edges(graph: VisibleGraph, node: Value, longest: Mapping[str, float]
         width = max(longest.get(f"{eid}-{line}", 0.0) for line in EDGE_LINES)
         label = ""
         if width:
-            label = (f' label=<<table fixedsize="true" width="{width + 6:.0f}" '
-                     f'height="{len(EDGE_LINES) * LINE_HEIGHT + 4}" border="0" cellpadding="0" '
-                     'cellspacing="0"><tr><td></td></tr></table>>')
+            label = (
+                f' label=<<table fixedsize="true" width="{width + 6:.0f}" '
+                f'height="{len(EDGE_LINES) * LINE_HEIGHT + 4}" border="0" cellpadding="0" '
+                'cellspacing="0"><tr><td></td></tr></table>>'
+            )
         lines.append(f'{graph.ids[node.parents[position]]} -> {vid}_op [id="{eid}"{label}];')
     if graph.hidden_count(node):
         more = f"{vid}_more"
         width = _text_width(f"... {graph.hidden_text(node)}") + 2 * PAD_X
-        lines.append(f'{more} [shape=box width={width / POINTS_PER_INCH:.3f} '
-                     f'height={(LINE_HEIGHT + 2 * PAD_Y) / POINTS_PER_INCH:.3f}];')
+        lines.append(
+            f"{more} [shape=box width={width / POINTS_PER_INCH:.3f} "
+            f"height={(LINE_HEIGHT + 2 * PAD_Y) / POINTS_PER_INCH:.3f}];"
+        )
         lines.append(f'{more} -> {vid}_op [id="{vid}-more" style=dashed];')
     return lines
 
@@ -351,26 +382,35 @@ def _read_layout(graph: VisibleGraph, result: Mapping[str, Any]) -> _Layout:
 
     boxes: dict[str, _Box] = {}
     clusters = []
-    group_names = {f"cluster_{graph.ids[members[0]]}": key
-                   for key, members in graph.clusters().items()}
+    group_names = {
+        f"cluster_{graph.ids[members[0]]}": key for key, members in graph.clusters().items()
+    }
     objects = result.get("objects", [])
     for item in objects:
         if "nodes" in item or item["name"].startswith("cluster_"):
             x0, y0, x1, y1 = (float(v) for v in item["bb"].split(","))
             (left, low), (right_x, high) = point(x0, y1), point(x1, y0)
-            clusters.append((group_names[item["name"]], _Box((left + right_x) / 2, (low + high) / 2,
-                                         right_x - left, high - low)))
+            clusters.append(
+                (
+                    group_names[item["name"]],
+                    _Box((left + right_x) / 2, (low + high) / 2, right_x - left, high - low),
+                )
+            )
             continue
         x, y = (float(v) for v in item["pos"].split(","))
         cx, cy = point(x, y)
-        boxes[item["name"]] = _Box(cx, cy, float(item["width"]) * POINTS_PER_INCH,
-                                   float(item["height"]) * POINTS_PER_INCH)
-    edges = [_read_edge(edge, point) for edge in result.get("edges", [])
-             if edge.get("style") != "invis"]
-    more = {f"{graph.ids[n]}_more": f"... {graph.hidden_text(n)}" for n in graph.nodes
-            if graph.hidden_count(n)}
-    return _Layout(graph, right + 2 * MARGIN, top + 2 * MARGIN, boxes, edges,
-                   clusters, more)
+        boxes[item["name"]] = _Box(
+            cx, cy, float(item["width"]) * POINTS_PER_INCH, float(item["height"]) * POINTS_PER_INCH
+        )
+    edges = [
+        _read_edge(edge, point) for edge in result.get("edges", []) if edge.get("style") != "invis"
+    ]
+    more = {
+        f"{graph.ids[n]}_more": f"... {graph.hidden_text(n)}"
+        for n in graph.nodes
+        if graph.hidden_count(n)
+    }
+    return _Layout(graph, right + 2 * MARGIN, top + 2 * MARGIN, boxes, edges, clusters, more)
 
 
 def _read_edge(edge: Mapping[str, Any], point: Any) -> _Edge:
@@ -381,16 +421,22 @@ def _read_edge(edge: Mapping[str, Any], point: Any) -> _Edge:
         elif not token.startswith("s,"):
             points.append(point(*(float(v) for v in token.split(","))))
     label_at = point(*(float(v) for v in edge["lp"].split(","))) if "lp" in edge else None
-    kind = "more" if edge["id"].endswith("-more") else "out" if edge["id"].endswith(
-        "-out") else "argument"
+    kind = (
+        "more"
+        if edge["id"].endswith("-more")
+        else "out"
+        if edge["id"].endswith("-out")
+        else "argument"
+    )
     return _Edge(edge["id"], points, head, label_at, f"edge {kind}")
 
 
 # --- drawing the SVG ----------------------------------------------------------------------
 
 
-def _value_svg(graph: VisibleGraph, node: Value, box: _Box, texts: Mapping[str, str],
-               states: Mapping[str, str]) -> str:
+def _value_svg(
+    graph: VisibleGraph, node: Value, box: _Box, texts: Mapping[str, str], states: Mapping[str, str]
+) -> str:
     vid = graph.ids[node]
     options = graph.options
     left, top = box.x - box.width / 2, box.y - box.height / 2
@@ -400,57 +446,71 @@ def _value_svg(graph: VisibleGraph, node: Value, box: _Box, texts: Mapping[str, 
         lines.append(("data", f"{vid}-data", texts.get(f"{vid}-data", "")))
     if options.show_grad:
         lines.append(("grad", f"{vid}-grad", texts.get(f"{vid}-grad", "")))
-    parts = [f'<g id="{vid}" class="value {graph.role(node)}" '
-             f'data-state="{states.get(vid, "")}">',
-             f'<rect x="{left:.1f}" y="{top:.1f}" width="{box.width:.1f}" '
-             f'height="{box.height:.1f}" rx="6"/>']
+    parts = [
+        f'<g id="{vid}" class="value {graph.role(node)}" data-state="{states.get(vid, "")}">',
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{box.width:.1f}" '
+        f'height="{box.height:.1f}" rx="6"/>',
+    ]
     for row, (kind, element, text) in enumerate(lines):
         y = top + PAD_Y + (row + 0.75) * LINE_HEIGHT
         element_id = f' id="{element}"' if element else ""
-        parts.append(f'<text{element_id} class="{kind}" x="{left + PAD_X:.1f}" '
-                     f'y="{y:.1f}">{escape_xml(text)}</text>')
+        parts.append(
+            f'<text{element_id} class="{kind}" x="{left + PAD_X:.1f}" '
+            f'y="{y:.1f}">{escape_xml(text)}</text>'
+        )
     parts.append("</g>")
     return "".join(parts)
 
 
 def _op_svg(vid: str, symbol: str, box: _Box, state: str) -> str:
-    return (f'<g id="{vid}-op" class="op" data-state="{state}">'
-            f'<circle cx="{box.x:.1f}" cy="{box.y:.1f}" r="{box.width / 2:.1f}"/>'
-            f'<text x="{box.x:.1f}" y="{box.y + 5:.1f}" text-anchor="middle">'
-            f"{escape_xml(symbol)}</text></g>")
+    return (
+        f'<g id="{vid}-op" class="op" data-state="{state}">'
+        f'<circle cx="{box.x:.1f}" cy="{box.y:.1f}" r="{box.width / 2:.1f}"/>'
+        f'<text x="{box.x:.1f}" y="{box.y + 5:.1f}" text-anchor="middle">'
+        f"{escape_xml(symbol)}</text></g>"
+    )
 
 
 def _more_svg(box: _Box, text: str) -> str:
-    return (f'<g class="more"><rect x="{box.x - box.width / 2:.1f}" '
-            f'y="{box.y - box.height / 2:.1f}" width="{box.width:.1f}" '
-            f'height="{box.height:.1f}" rx="3"/><text x="{box.x:.1f}" y="{box.y + 5:.1f}" '
-            f'text-anchor="middle">{escape_xml(text)}</text></g>')
+    return (
+        f'<g class="more"><rect x="{box.x - box.width / 2:.1f}" '
+        f'y="{box.y - box.height / 2:.1f}" width="{box.width:.1f}" '
+        f'height="{box.height:.1f}" rx="3"/><text x="{box.x:.1f}" y="{box.y + 5:.1f}" '
+        f'text-anchor="middle">{escape_xml(text)}</text></g>'
+    )
 
 
 def _cluster_svg(label: str, box: _Box) -> str:
     left, top = box.x - box.width / 2, box.y - box.height / 2
-    return (f'<g class="cluster"><rect x="{left:.1f}" y="{top:.1f}" '
-            f'width="{box.width:.1f}" height="{box.height:.1f}" rx="8"/>'
-            f'<text x="{box.x:.1f}" y="{top + 16:.1f}" text-anchor="middle">'
-            f"{escape_xml(label)}</text></g>")
+    return (
+        f'<g class="cluster"><rect x="{left:.1f}" y="{top:.1f}" '
+        f'width="{box.width:.1f}" height="{box.height:.1f}" rx="8"/>'
+        f'<text x="{box.x:.1f}" y="{top + 16:.1f}" text-anchor="middle">'
+        f"{escape_xml(label)}</text></g>"
+    )
 
 
 def _edge_svg(edge: _Edge, texts: Mapping[str, str], states: Mapping[str, str]) -> str:
     (x, y), rest = edge.points[0], edge.points[1:]
     path = f"M{x:.1f},{y:.1f}" + "".join(
         f"C{a[0]:.1f},{a[1]:.1f} {b[0]:.1f},{b[1]:.1f} {c[0]:.1f},{c[1]:.1f}"
-        for a, b, c in zip(rest[0::3], rest[1::3], rest[2::3]))
-    parts = [f'<g id="{edge.id}" class="{edge.classes}" '
-             f'data-state="{states.get(edge.id, "")}"><path d="{path}"/>']
+        for a, b, c in zip(rest[0::3], rest[1::3], rest[2::3], strict=True)
+    )
+    parts = [
+        f'<g id="{edge.id}" class="{edge.classes}" '
+        f'data-state="{states.get(edge.id, "")}"><path d="{path}"/>'
+    ]
     if edge.head is not None:
         parts.append(_arrowhead(edge.points[-1], edge.head))
     if edge.label_at is not None:
         lx, ly = edge.label_at
         for row, kind in enumerate(EDGE_LINES):
             element = f"{edge.id}-{kind}"
-            parts.append(f'<text id="{element}" class="{kind}" x="{lx:.1f}" '
-                         f'y="{ly + (row - 0.75) * LINE_HEIGHT:.1f}" text-anchor="middle">'
-                         f"{escape_xml(texts.get(element, ''))}</text>")
+            parts.append(
+                f'<text id="{element}" class="{kind}" x="{lx:.1f}" '
+                f'y="{ly + (row - 0.75) * LINE_HEIGHT:.1f}" text-anchor="middle">'
+                f"{escape_xml(texts.get(element, ''))}</text>"
+            )
     parts.append("</g>")
     return "".join(parts)
 
@@ -462,20 +522,26 @@ def _arrowhead(tail: tuple[float, float], tip: tuple[float, float]) -> str:
     back = (tip[0] - 9 * ux, tip[1] - 9 * uy)
     left = (back[0] - 4 * uy, back[1] + 4 * ux)
     right = (back[0] + 4 * uy, back[1] - 4 * ux)
-    return ('<polygon class="arrow" points="' + " ".join(
-        f"{px:.1f},{py:.1f}" for px, py in (tip, left, right)) + '"/>')
+    return (
+        '<polygon class="arrow" points="'
+        + " ".join(f"{px:.1f},{py:.1f}" for px, py in (tip, left, right))
+        + '"/>'
+    )
 
 
 # --- the page -----------------------------------------------------------------------------
 
 
 def _css_variables() -> str:
-    return ":root, svg.backprop { " + " ".join(
-        f"--{name}: {colour};" for name, colour in COLOURS.items()) + " }"
+    return (
+        ":root, svg.backprop { "
+        + " ".join(f"--{name}: {colour};" for name, colour in COLOURS.items())
+        + " }"
+    )
 
 
 def _svg_styles() -> str:
     # The drawing's part of the stylesheet: what a standalone frame needs.
     css = resources.files(__package__).joinpath("player.css").read_text(encoding="utf-8")
     start = css.index("/* drawing */")
-    return css[start:css.index("/* end of drawing */")]
+    return css[start : css.index("/* end of drawing */")]

@@ -7,6 +7,7 @@ or the self-contained ``graphviz-pure`` from PyPI (installed with this package's
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -30,10 +31,13 @@ def find_renderer() -> str:
     ``graphviz-pure`` (PyPI) on the PATH or beside this Python. Raises RuntimeError with
     the fix when there is none.
     """
-    candidates = [os.environ.get("AUTOGRAD_DOT"), shutil.which("dot"),
-                  shutil.which("graphviz-pure"),
-                  shutil.which("graphviz-pure", path=sysconfig.get_path("scripts")),
-                  shutil.which("graphviz-pure", path=str(Path(sys.executable).parent))]
+    candidates = [
+        os.environ.get("AUTOGRAD_DOT"),
+        shutil.which("dot"),
+        shutil.which("graphviz-pure"),
+        shutil.which("graphviz-pure", path=sysconfig.get_path("scripts")),
+        shutil.which("graphviz-pure", path=str(Path(sys.executable).parent)),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             graphviz.backend.dot_command.DOT_BINARY = Path(candidate)
@@ -41,16 +45,15 @@ def find_renderer() -> str:
     raise RuntimeError(
         "no Graphviz renderer found: install one with `pip install graphviz-pure` "
         "(or `pip install 'backproplab[draw]'`), or `apt-get install graphviz`; or set "
-        "AUTOGRAD_DOT to the path of a dot program")
+        "AUTOGRAD_DOT to the path of a dot program"
+    )
 
 
 def point_graphviz_at_a_renderer() -> None:
     """So that Jupyter can show a returned Digraph inline. Building DOT text works
     without a renderer, so a missing one is only reported when rendering."""
-    try:
+    with contextlib.suppress(RuntimeError):
         find_renderer()
-    except RuntimeError:
-        pass
 
 
 def render_svg(dot: graphviz.Digraph, path: str | Path | None = None) -> str:
@@ -73,9 +76,12 @@ def render_svg(dot: graphviz.Digraph, path: str | Path | None = None) -> str:
 def layout(dot_source: str) -> dict[str, Any]:
     """Graphviz's layout of ``dot_source``: positions and sizes as JSON (``-Tjson0``)."""
     program = find_renderer()
-    result = subprocess.run([program, "-Tjson0"], input=dot_source.encode("utf-8"),
-                            capture_output=True, timeout=600)
+    result = subprocess.run(
+        [program, "-Tjson0"], input=dot_source.encode("utf-8"), capture_output=True, timeout=600
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"draw: Graphviz could not lay out the graph: "
-                           f"{result.stderr.decode('utf-8', 'replace').strip()}")
+        raise RuntimeError(
+            f"draw: Graphviz could not lay out the graph: "
+            f"{result.stderr.decode('utf-8', 'replace').strip()}"
+        )
     return json.loads(result.stdout.decode("utf-8"))

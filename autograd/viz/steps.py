@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..engine import Value, _gradients_as_floats, topological_order
 from ..primitives import contribution
@@ -49,10 +50,16 @@ class Step:
     focus: list[str] = field(default_factory=list)  # keep in view: the actor, its inputs
 
     def as_json(self) -> dict[str, Any]:
-        return {"phase": self.phase, "title": self.title, "lines": self.lines,
-                "texts": self.texts, "flashTexts": self.flash_texts,
-                "states": self.states, "flashStates": self.flash_states,
-                "focus": self.focus}
+        return {
+            "phase": self.phase,
+            "title": self.title,
+            "lines": self.lines,
+            "texts": self.texts,
+            "flashTexts": self.flash_texts,
+            "states": self.states,
+            "flashStates": self.flash_states,
+            "focus": self.focus,
+        }
 
 
 @dataclass
@@ -100,29 +107,40 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
     """Step 0 names the given values; then each computed value appears, in order."""
     spec = graph.options.number_format
     leaves = [graph.full_names[n] for n in reading_order(graph)]
-    first = Step("forward", "Forward pass: start from the given values",
-                 [f"The leaves (inputs, parameters and constants) are given: {_few(leaves)}.",
-                  "Each following step computes one value from its inputs, in topological "
-                  "order (every value after the values it uses)."])
+    first = Step(
+        "forward",
+        "Forward pass: start from the given values",
+        [
+            f"The leaves (inputs, parameters and constants) are given: {_few(leaves)}.",
+            "Each following step computes one value from its inputs, in topological "
+            "order (every value after the values it uses).",
+        ],
+    )
     steps = [first]
     for node in graph.nodes:
         if node.is_leaf:
             continue
         vid = graph.ids[node]
         shown = set(graph.shown[node])
-        arguments = [symbol(graph, p, node) if i in shown else HIDDEN
-                     for i, p in enumerate(node.parents)]
-        numbers = [_operand(format_number(p.data, spec)) if i in shown else HIDDEN
-                   for i, p in enumerate(node.parents)]
+        arguments = [
+            symbol(graph, p, node) if i in shown else HIDDEN for i, p in enumerate(node.parents)
+        ]
+        numbers = [
+            _operand(format_number(p.data, spec)) if i in shown else HIDDEN
+            for i, p in enumerate(node.parents)
+        ]
         symbolic = _shorten(node.primitive.formula(arguments))
         numeric = _shorten(node.primitive.formula(numbers))
         result = format_number(node.data, spec)
-        step = Step("forward", f"Forward: {_actor(graph, node)} = {symbolic}",
-                    [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric,
-                                           result]))],
-                    texts={f"{vid}-data": f"data {result}"}, states={vid: "known"},
-                    flash_states={vid: "current", f"{vid}-op": "current"},
-                    focus=_focus(graph, node))
+        step = Step(
+            "forward",
+            f"Forward: {_actor(graph, node)} = {symbolic}",
+            [" = ".join(_distinct([f"{graph.name(node)} = {symbolic}", numeric, result]))],
+            texts={f"{vid}-data": f"data {result}"},
+            states={vid: "known"},
+            flash_states={vid: "current", f"{vid}-op": "current"},
+            focus=_focus(graph, node),
+        )
         for position in graph.shown[node]:
             step.flash_states[edge_id(graph, node, position)] = "flow"
         steps.append(step)
@@ -144,19 +162,35 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
     gradients[root] = gradients.get(root, 0.0) + gradient
     name, seed_text = graph.name(root), format_number(gradient, spec)
     if gradient == 1.0:
-        why = (f"∂{name}/∂{name} = 1: nudging {name} by a little changes {name} by "
-               "exactly that much.")
+        why = (
+            f"∂{name}/∂{name} = 1: nudging {name} by a little changes {name} by exactly that much."
+        )
     else:
-        why = (f"{name}.grad = {seed_text} is given: the gradient arriving at {name} from "
-               f"the rest of the computation, which is not drawn here.")
-    seed = Step("backward", f"Backward pass: start at the output, {name}.grad = {seed_text}",
-                [why, f"Now each value, from the output back, passes its gradient to its "
-                      f"inputs by the chain rule: {CHAIN_RULE}."],
-                texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
-                flash_texts={f"{graph.ids[root]}-grad": "grad " + _sum_text(
-                    _start_gradient(root) or None,  # a leaf output's earlier gradient
-                    [_operand(seed_text)], gradients[root], spec)},
-                flash_states={graph.ids[root]: "current"}, focus=[graph.ids[root]])
+        why = (
+            f"{name}.grad = {seed_text} is given: the gradient arriving at {name} from "
+            f"the rest of the computation, which is not drawn here."
+        )
+    seed = Step(
+        "backward",
+        f"Backward pass: start at the output, {name}.grad = {seed_text}",
+        [
+            why,
+            f"Now each value, from the output back, passes its gradient to its "
+            f"inputs by the chain rule: {CHAIN_RULE}.",
+        ],
+        texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
+        flash_texts={
+            f"{graph.ids[root]}-grad": "grad "
+            + _sum_text(
+                _start_gradient(root) or None,  # a leaf output's earlier gradient
+                [_operand(seed_text)],
+                gradients[root],
+                spec,
+            )
+        },
+        flash_states={graph.ids[root]: "current"},
+        focus=[graph.ids[root]],
+    )
     steps = [seed]
     shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
     unseen: dict[str, str] = {}  # boxes a collapsed, undrawn part has added to
@@ -173,28 +207,36 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
         for parent in node.parents:
             shown_so_far[parent] = gradients[parent]
             if parent in graph.ids:
-                unseen[f"{graph.ids[parent]}-grad"] = \
+                unseen[f"{graph.ids[parent]}-grad"] = (
                     f"grad {format_number(gradients[parent], spec)}"
+                )
 
     _gradients_as_floats(order, gradients, after_node=describe)
     steps.append(_done_step(graph, gradients, seed_text if gradient != 1.0 else ""))
     return steps
 
 
-def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
-               shown_so_far: dict[Value, float]) -> Step:
+def _push_step(
+    graph: VisibleGraph,
+    node: Value,
+    gradients: dict[Value, float],
+    shown_so_far: dict[Value, float],
+) -> Step:
     """``node`` has just pushed its gradient: say how, edge by edge."""
     spec = graph.options.number_format
     upstream = gradients[node]
     vid = graph.ids[node]
     inputs = "input" if len(set(node.parents)) == 1 else "inputs"
-    step = Step("backward", f"{_actor(graph, node)} passes its gradient "
-                            f"{format_number(upstream, spec)} back through {node._op} to "
-                            f"its {inputs}",
-                flash_states={vid: "current", f"{vid}-op": "current"},
-                focus=_focus(graph, node))
+    step = Step(
+        "backward",
+        f"{_actor(graph, node)} passes its gradient "
+        f"{format_number(upstream, spec)} back through {node._op} to "
+        f"its {inputs}",
+        flash_states={vid: "current", f"{vid}-op": "current"},
+        focus=_focus(graph, node),
+    )
     terms: dict[Value, list[str]] = {}
-    for parent, slope in zip(node.parents, node.local_derivatives):
+    for parent, slope in zip(node.parents, node.local_derivatives, strict=True):
         product = contribution(node.primitive, slope, upstream)
         terms.setdefault(parent, []).append(_operand(format_number(product, spec)))
     for position in graph.argument_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
@@ -213,23 +255,34 @@ def _push_step(graph: VisibleGraph, node: Value, gradients: dict[Value, float],
         step.flash_states[pid] = "receiving"
         who = symbol(graph, parent, node)
         if before is not None:
-            step.lines.append(f"{who} is reached again, so the contributions "
-                              f"add up: {who}.grad = {sum_text}")
+            step.lines.append(
+                f"{who} is reached again, so the contributions add up: {who}.grad = {sum_text}"
+            )
         elif len(added) > 1:
-            step.lines.append(f"{who} is used {len(added)} times here, so the contributions "
-                              f"add up: {who}.grad = {sum_text}")
+            step.lines.append(
+                f"{who} is used {len(added)} times here, so the contributions "
+                f"add up: {who}.grad = {sum_text}"
+            )
     if graph.hidden_count(node):
         step.lines.append(f"(and the same for the {graph.hidden_text(node)}, not drawn)")
     return step
 
 
-def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
-                   upstream: float, contribution: float) -> None:
+def _describe_edge(
+    graph: VisibleGraph,
+    step: Step,
+    node: Value,
+    position: int,
+    upstream: float,
+    contribution: float,
+) -> None:
     spec = graph.options.number_format
     parent = node.parents[position]
     slope = node.local_derivatives[position]
-    product = (f"{_operand(format_number(slope, spec))} × "
-               f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}")
+    product = (
+        f"{_operand(format_number(slope, spec))} × "
+        f"{_operand(format_number(upstream, spec))} = {format_number(contribution, spec)}"
+    )
     eid = edge_id(graph, node, position)
     # Three short lines on the edge, so the drawing stays narrow: the rule, the rule
     # with numbers, and the product with the upstream gradient, with an arrow the way
@@ -238,37 +291,40 @@ def _describe_edge(graph: VisibleGraph, step: Step, node: Value, position: int,
     rule, *worked = rule_text(graph, node, position)
     derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent)} = {rule}"
     arrow = BACKWARDS[graph.options.rankdir]
-    lines = [derivative, "= " + " = ".join(worked), f"{arrow} {product}"] if worked else \
-        [derivative, f"{arrow} {product}", ""]  # no blank line before the product
-    step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines)})
+    lines = (
+        [derivative, "= " + " = ".join(worked), f"{arrow} {product}"]
+        if worked
+        else [derivative, f"{arrow} {product}", ""]
+    )  # no blank line before the product
+    step.texts.update({f"{eid}-{kind}": text for kind, text in zip(EDGE_LINES, lines, strict=True)})
     # The caption has no edge to point at: it names values of other neurons in full.
     rule, *worked = rule_text(graph, node, position, context=node)
     derivative = f"∂{symbol(graph, node)}/∂{symbol(graph, parent, node)} = {rule}"
     nothing = contribution == 0  # drawn dashed: nothing flows back (nan and inf do)
     step.states[eid] = "dead" if nothing else "done"
     step.flash_states[eid] = "dead-now" if nothing else "active"
-    line = (f"{' = '.join([derivative, *worked])},  "
-            f"so {symbol(graph, parent, node)}.grad += {product}")
+    line = (
+        f"{' = '.join([derivative, *worked])},  so {symbol(graph, parent, node)}.grad += {product}"
+    )
     if nothing:
         line += f"  ({_why_nothing(graph, node, rule, slope, upstream)})"
     step.lines.append(line)
 
 
-def _why_nothing(graph: VisibleGraph, node: Value, rule: str, slope: float,
-                 upstream: float) -> str:
+def _why_nothing(graph: VisibleGraph, node: Value, rule: str, slope: float, upstream: float) -> str:
     """Why an edge passes nothing back: its slope is 0 (and why), or nothing arrived."""
     if slope != 0:
         return f"{graph.name(node)}.grad is 0: there is nothing to pass on"
     if node.primitive.zero_slope_note:
         return f"slope 0 because {node.primitive.zero_slope_note}"
     if not re.fullmatch(r"-?[\d.]+(e[+-]?\d+)?", rule):  # the rule names a value: say it
-        return f"slope 0 because {rule} = 0: this input has no effect on " \
-               f"{graph.name(node)} here"
+        return f"slope 0 because {rule} = 0: this input has no effect on {graph.name(node)} here"
     return f"slope 0: this input has no effect on {graph.name(node)} here"
 
 
-def rule_text(graph: VisibleGraph, node: Value, position: int,
-              context: Value | None = None) -> list[str]:
+def rule_text(
+    graph: VisibleGraph, node: Value, position: int, context: Value | None = None
+) -> list[str]:
     """The local derivative as [rule, rule with numbers, slope], equal parts dropped:
     ``["1 - o^2", "1 - 0.7071^2", "0.5"]``, or ``["b", "-3"]`` for d(a*b)/da."""
     spec = graph.options.number_format
@@ -308,7 +364,7 @@ def _fill(template: str, word: Callable[[str], str]) -> str:
 
     def fill(match: re.Match) -> str:
         text = _operand(word(match.group(1)))
-        after_minus = template[match.start() - 1:match.start()] == "-"
+        after_minus = template[match.start() - 1 : match.start()] == "-"
         return f"({text})" if after_minus and text[:1].isdigit() else text
 
     return re.sub(r"\{(\w+)\}", fill, template)
@@ -335,17 +391,27 @@ def _done_step(graph: VisibleGraph, gradients: dict[Value, float], seed: str) ->
     spec = graph.options.number_format
     leaves = reading_order(graph)
     # Several to a line, so the caption stays short: a = 1,  b = -2,  ...
-    shown = [f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
-             for n in leaves[:24]]
+    shown = [
+        f"{graph.full_names[n]}.grad = {format_number(gradients.get(n, 0.0), spec)}"
+        for n in leaves[:24]
+    ]
     if len(leaves) > 24:
         shown.append(f"... and {len(leaves) - 24} more leaves")
-    lines = [",   ".join(shown[i:i + 4]) for i in range(0, len(shown), 4)]
+    lines = [",   ".join(shown[i : i + 4]) for i in range(0, len(shown), 4)]
     states = {graph.ids[n]: "final" for n in graph.nodes}
-    texts = {f"{graph.ids[n]}-grad": f"grad {format_number(gradients.get(n, 0.0), spec)}"
-             for n in graph.nodes if n in gradients}
+    texts = {
+        f"{graph.ids[n]}-grad": f"grad {format_number(gradients.get(n, 0.0), spec)}"
+        for n in graph.nodes
+        if n in gradients
+    }
     call = f"{symbol(graph, graph.root)}.backward({seed})"
-    return Step("done", f"Done: every gradient is final, the same numbers {call} "
-                        "leaves in .grad", lines, texts=texts, states=states)
+    return Step(
+        "done",
+        f"Done: every gradient is final, the same numbers {call} leaves in .grad",
+        lines,
+        texts=texts,
+        states=states,
+    )
 
 
 def reading_order(graph: VisibleGraph) -> list[Value]:
@@ -353,8 +419,9 @@ def reading_order(graph: VisibleGraph) -> list[Value]:
     the parameters by name (w.0, w.1, ..., w.10)."""
     leaves = [n for n in graph.declaration_order() if n.is_leaf]
     inputs = [n for n in leaves if n not in graph.params]
-    params = sorted((n for n in leaves if n in graph.params),
-                    key=lambda n: natural_key(graph.full_names[n]))
+    params = sorted(
+        (n for n in leaves if n in graph.params), key=lambda n: natural_key(graph.full_names[n])
+    )
     return inputs + params
 
 
