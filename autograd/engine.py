@@ -79,6 +79,18 @@ class Value:
         "_first", "_d_first", "_second", "_d_second", "_many", "_d_many",
         "_prim", "_visit", "_stamp", "__weakref__",
     )  # fmt: skip
+    _data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    _label: str
+    _first: Value | None
+    _d_first: Any
+    _second: Value | None
+    _d_second: Any
+    _many: tuple[Value, ...] | None
+    _d_many: Any
+    _prim: Primitive | None
+    _visit: object
+    _stamp: int
 
     # Lets NumPy scalars (np.float64(2) * v) defer to Value's reflected operators
     # instead of wrapping the Value in an object array.
@@ -98,15 +110,15 @@ class Value:
         self._stamp = _now
         self.grad = 0.0
         self.label = label  # checked by the property below
-        self._first: Value | None = None
-        self._d_first: Any = None
-        self._second: Value | None = None
-        self._d_second: Any = None
+        self._first = None
+        self._d_first = None
+        self._second = None
+        self._d_second = None
         parents = _checked_children(_children)
-        self._many: tuple[Value, ...] | None = parents if parents or _op else None
-        self._d_many: Any = _UserRule(_op) if parents or _op else None
-        self._prim: Primitive | None = None
-        self._visit: object = None  # the mark of the last graph walk that reached it
+        self._many = parents if parents or _op else None
+        self._d_many = _UserRule(_op) if parents or _op else None
+        self._prim = None
+        self._visit = None  # the mark of the last graph walk that reached it
 
     # --- the number, and when it last changed -------------------------------------------
 
@@ -237,7 +249,9 @@ class Value:
         """
         if type(self._d_many) is _UserRule:
             return self._d_many.backward or _no_backward
-        return functools.partial(_push_gradient, self)
+        if self._d_many is _CHANGED:
+            raise _stale(self, None)
+        return functools.partial(_backpropagate, [self])  # the walk, over this node alone
 
     @_backward.setter
     def _backward(self, function: Callable[[], None]) -> None:
@@ -448,10 +462,7 @@ class Value:
                 if node._first is not None or node._many:
                     node.grad = 0.0  # interior nodes hold this pass's gradient only
             self.grad = _accumulate(self.grad, seed)
-            if create_graph:
-                _backpropagate_graph(order)
-            else:
-                _backpropagate_floats(order)
+            _backpropagate(order, as_graphs=create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this node and every node it depends on."""
@@ -487,13 +498,6 @@ class _UserRule:
 
 def _no_backward() -> None:
     """micrograd's ``_backward`` of a leaf: nothing to push."""
-
-
-def _push_gradient(node: Value) -> None:
-    if node._d_many is _CHANGED:
-        raise _stale(node, None)
-    for parent, local in _edges(node):
-        parent.grad += local * node.grad
 
 
 def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
@@ -834,33 +838,53 @@ _one_backward_at_a_time = threading.RLock()  # see Value.backward
 _PARENTS_DONE = object()
 
 
-def _backpropagate_floats(order: list[Value]) -> None:
-    # The chain rule, once per edge: parent.grad += d(node)/d(parent) * node.grad.
-    # Written out for the two ways a node keeps its edges (see Value.__slots__).
+def _backpropagate(
+    order: list[Value],
+    *,
+    as_graphs: bool = False,
+    after_node: Callable[[Value], None] | None = None,
+) -> None:
+    """The chain rule: the one backward walk, which backward(), grad() and the player
+    of the backward pass all run. From the output back (``order`` reversed), each node
+    adds d(node)/d(parent) * node.grad into each parent's ``.grad``, so that when a
+    node's turn comes, every node that uses it has already added its part.
+
+    ``as_graphs``: the local derivatives are rebuilt as Values from the table's rules,
+    and so is every gradient: a graph that can be differentiated again (higher order).
+    A node made micrograd's way runs its ``_backward`` closure at its turn.
+    ``after_node(node)`` is called once a node has pushed its gradient (the player).
+
+    Example:
+        >>> x = Value(3.0); y = x * x; y.grad = 1.0
+        >>> _backpropagate([x, y]); x.grad
+        6.0
+    """
     for node in reversed(order):
         first = node._first
-        if first is not None:
+        if first is not None and not as_graphs:  # the common case, written out for speed
             grad = node.grad
             first.grad += node._d_first * grad
             second = node._second
             if second is not None:
                 second.grad += node._d_second * grad
-        elif node._many:
-            grad = node.grad
-            for parent, local in zip(node._many, node._d_many, strict=False):  # see _edges
-                parent.grad += local * grad
+        elif node._many or first is not None:  # ops of 3+ arguments, closures, graphs
+            _push_each_edge(node, as_graphs)
+        else:
+            continue  # a leaf
+        if after_node is not None:
+            after_node(node)
 
 
-def _backpropagate_graph(order: list[Value]) -> None:
-    # The same chain rule, but with the local derivatives rebuilt as Values from the
-    # table's rules, so every gradient is itself a differentiable graph.
-    for node in reversed(order):
-        parents = node.parents
-        if not parents:
-            continue
-        grad = node.grad
-        for parent, local in zip(parents, symbolic_local_derivatives(node), strict=False):
+def _push_each_edge(node: Value, as_graphs: bool) -> None:
+    grad = node.grad
+    if as_graphs:
+        for parent, local in zip(node.parents, symbolic_local_derivatives(node), strict=False):
             parent.grad = _accumulate(parent.grad, _chain(local, grad))
+        return
+    # Zipping a closure node's rule runs the closure (see _UserRule); an off relu has a
+    # parent and no slope, so nothing is added (strict=False for both).
+    for parent, local in zip(node._many, node._d_many, strict=False):  # type: ignore[arg-type]
+        parent.grad += local * grad
 
 
 def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
@@ -942,49 +966,56 @@ def grad(
     outputs = _as_values(outputs, "outputs")
     inputs = _as_values(inputs, "inputs")
     seeds = _seeds(grad_outputs, len(outputs), create_graph)
-    gradients: dict[Value, Any] = {}
-    for output, seed in zip(outputs, seeds, strict=True):
-        gradients[output] = _accumulate(gradients.get(output, 0.0), seed)
-    order = topological_order(*outputs)
-    if create_graph:
-        _gradients_as_graphs(order, gradients)
-    else:
-        _gradients_as_floats(order, gradients)
+    gradients = gradients_by_backward_walk(
+        topological_order(*outputs),
+        list(zip(outputs, seeds, strict=True)),
+        as_graphs=create_graph,
+        caller="grad(create_graph=True)" if create_graph else "grad",
+    )
     results = tuple(_gradient_of(x, i, gradients, allow_unused) for i, x in enumerate(inputs))
     if create_graph:  # always Values, as promised: a constant gradient is a constant leaf
         results = tuple(g if isinstance(g, Value) else _leaf(float(g)) for g in results)
     return results
 
 
-def _gradients_as_floats(
-    order: list[Value], gradients: dict[Value, Any], after_node: Any = None
-) -> None:
-    # backward()'s chain rule, with the gradients kept in a dict instead of .grad.
-    # ``after_node(node)``, when given, is called once a node has pushed its gradient
-    # to its parents: the backward-pass player watches this walk instead of copying it.
-    # (One test per node, never per edge, and backward()'s own loop has none.)
-    for node in reversed(order):
-        if node._first is not None or node._many:
-            if node._prim is None:  # its rule is a closure that writes .grad
-                raise _needs_table_rule(node, "grad" if after_node is None else "draw_backward")
-            upstream = gradients[node]
-            for parent, local in _edges(node):
-                gradients[parent] = gradients.get(parent, 0.0) + local * upstream
-            if node._d_many is _MASKED:  # an off relu: its input is reached, nothing added
-                gradients.setdefault(node._many[0], 0.0)
-            if after_node is not None:
-                after_node(node)
+def gradients_by_backward_walk(
+    order: list[Value],
+    seeds: list[tuple[Value, Any]],
+    *,
+    as_graphs: bool = False,
+    caller: str = "grad",
+    after_node: Callable[[Value], None] | None = None,
+) -> dict[Value, Any]:
+    """Every node's gradient, from the one backward walk, with no ``.grad`` changed.
 
+    The walk works in the nodes' ``.grad`` fields (one walk for backward() and
+    grad(), and the fastest place to add into): here it borrows them. Each node of
+    ``order`` starts at 0 plus its seeds, the walk runs, the gradients are read, and
+    every ``.grad`` is given back its number, also when the walk fails. Another
+    thread should not read the ``.grad`` of these nodes meanwhile (backward passes
+    wait: one walk runs at a time). A node made micrograd's way is refused, naming
+    ``caller``: its closure would write gradients the walk could not give back.
 
-def _gradients_as_graphs(order: list[Value], gradients: dict[Value, Any]) -> None:
-    for node in reversed(order):
-        parents = node.parents
-        if parents:
-            upstream = gradients[node]
-            for parent, local in zip(parents, symbolic_local_derivatives(node), strict=False):
-                gradients[parent] = _accumulate(gradients.get(parent, 0.0), _chain(local, upstream))
-            if node._d_many is _MASKED:  # an off relu: its input is reached, nothing added
-                gradients.setdefault(parents[0], 0.0)
+    Example:
+        >>> x = Value(3.0); y = x * x
+        >>> gradients_by_backward_walk(topological_order(y), [(y, 1.0)])[x], x.grad
+        (6.0, 0.0)
+    """
+    for node in order:
+        if type(node._d_many) is _UserRule and node._many:
+            raise _needs_table_rule(node, caller)
+    with _one_backward_at_a_time:
+        borrowed = [node.grad for node in order]
+        try:
+            for node in order:
+                node.grad = 0.0
+            for node, seed in seeds:
+                node.grad = _accumulate(node.grad, seed)
+            _backpropagate(order, as_graphs=as_graphs, after_node=after_node)
+            return {node: node.grad for node in order}
+        finally:
+            for node, gradient in zip(order, borrowed, strict=True):
+                node.grad = gradient
 
 
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:

@@ -1,9 +1,10 @@
 """Two checkouts of this project, side by side: what a change costs as users run it.
 
 Runs micrograd's demo step (nn.MLP 2-16-16-1 on 100 two-moons points, max-margin
-loss + 1e-4 L2, backward, SGD update; the garbage collector on, as users run it) and
-the whole `fit` of the demo (eager) in alternating fresh processes, one per checkout,
-and prints the medians and the median of the paired ratios.
+loss + 1e-4 L2, backward, SGD update; the garbage collector on, as users run it), the
+whole `fit` of the demo (eager) and a 100,000-deep chain (forward + backward) in
+alternating fresh processes, one per checkout, and prints the medians and the median
+of the paired ratios.
 
 Run:  python bench/bench_revisions.py /path/to/other/checkout [--rounds 7]
       (e.g. `git worktree add /tmp/base HEAD~1` for the checkout before a change)
@@ -23,6 +24,7 @@ HERE = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, random, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
+from autograd import Value
 from nn import MLP, SGD, LinearLR, fit
 from nn.data import make_moons
 X, y = make_moons(100, noise=0.1, seed=0, signed=True)
@@ -46,7 +48,20 @@ optimizer = SGD(model.parameters(), lr=1.0)
 start = time.perf_counter()
 fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=20, l2_penalty=1e-4,
     scheduler=LinearLR(optimizer, 1.0, 0.1, total_iters=20), progress=False)
-print(json.dumps({"step": statistics.median(steps), "fit": time.perf_counter() - start}))
+fitted = time.perf_counter() - start
+
+def chain():
+    x = Value(0.5)
+    y = x
+    for i in range(100_000):
+        y = (y * 0.999).tanh() if i % 2 else y + 0.001
+    y.backward()
+
+chains = []
+for _ in range(3):
+    start = time.perf_counter(); chain(); chains.append(time.perf_counter() - start)
+print(json.dumps({"step": statistics.median(steps), "fit": fitted,
+                  "chain": statistics.median(chains)}))
 """
 
 
@@ -68,7 +83,8 @@ def main() -> None:
         for name, path in checkouts.items():
             samples[name].append(measure(path, args.steps))
     for workload, label in (("step", "demo step (median per process)"),
-                            ("fit", "fit, 20 epochs of the demo")):
+                            ("fit", "fit, 20 epochs of the demo"),
+                            ("chain", "100,000-deep chain, forward + backward (median of 3)")):
         print(label)
         for name in checkouts:
             values = [s[workload] for s in samples[name]]

@@ -128,11 +128,18 @@ def test_optimisers_zero_grad_and_refuse_bad_arguments():
     params = with_grads((1.0, 0.5), (2.0, -1.0))
     SGD(params, lr=0.1).zero_grad()
     assert [p.grad for p in params] == [0.0, 0.0]
-    for make in (lambda: SGD([], lr=0.1), lambda: SGD(params, lr=-1),
-                 lambda: SGD(params, lr=0.1, momentum=-0.5),
-                 lambda: SGD(params, lr=0.1, nesterov=True),
-                 lambda: Adam(params, betas=(1.0, 0.9)), lambda: SGD([1.0], lr=0.1)):
-        with pytest.raises((ValueError, TypeError)):
+    for make, error, message in (
+        (lambda: SGD([], lr=0.1), ValueError, r"^SGD: got an empty parameter list$"),
+        (lambda: SGD(params, lr=-1), ValueError, r"^SGD: lr must be a positive number, got -1$"),
+        (lambda: SGD(params, lr=0.1, momentum=-0.5), ValueError,
+         r"^SGD: momentum must be a number >= 0, got -0.5$"),
+        (lambda: SGD(params, lr=0.1, nesterov=True), ValueError,
+         r"^SGD: nesterov needs a positive momentum and zero dampening$"),
+        (lambda: Adam(params, betas=(1.0, 0.9)), ValueError,
+         r"^Adam: betas\[0\] must be a number in \[0, 1\), got 1.0$"),
+        (lambda: SGD([1.0], lr=0.1), TypeError, r"^SGD: params\[0\] is a float, not a Value$"),
+    ):
+        with pytest.raises(error, match=message):
             make()
 
 
@@ -296,7 +303,7 @@ def test_train_test_split():
     assert len(X_te) == 5 and len(X_tr) == 15
     assert sorted(X_tr + X_te) == X
     assert all(yy == xx * 10 for xx, yy in zip(X_tr + X_te, y_tr + y_te))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^train_test_split: 20 points but 3 labels$"):
         data.train_test_split(X, y[:3])
 
 

@@ -92,7 +92,7 @@ def test_adam_state_is_keyed_by_parameter_and_steps_is_read_only():
                                 "exp_avg_sq": (1 - 0.999) * p.grad * p.grad}
     train_step(model, opt)
     assert opt.steps == 2 and {s["step"] for s in opt.state.values()} == {2}
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="'steps'.* has no setter"):
         opt.steps = 0
 
 

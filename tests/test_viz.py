@@ -384,13 +384,13 @@ def test_the_player_follows_the_engines_walk(monkeypatch):
     import autograd.viz.steps as steps_module
 
     calls = []
-    walk = steps_module._gradients_as_floats
+    walk = steps_module.gradients_by_backward_walk
 
-    def spy(order, gradients, after_node=None):
+    def spy(order, seeds, **options):
         calls.append(len(order))
-        return walk(order, gradients, after_node)
+        return walk(order, seeds, **options)
 
-    monkeypatch.setattr(steps_module, "_gradients_as_floats", spy)
+    monkeypatch.setattr(steps_module, "gradients_by_backward_walk", spy)
     loss, _ = micrograd_example()
     draw_backward(loss)
     assert calls == [7]

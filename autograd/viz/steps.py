@@ -1,8 +1,9 @@
 """The steps of the forward and the backward pass, in words, symbols and numbers.
 
 The backward steps are not computed here: :func:`backward_steps` runs the engine's own
-walk (``autograd.engine._gradients_as_floats``, the one ``grad()`` uses) and describes
-each node as the walk finishes it, with the local derivatives the forward pass recorded.
+walk (``autograd.engine.gradients_by_backward_walk``, the one ``backward()`` and
+``grad()`` use) and describes each node as the walk finishes it, with the local
+derivatives the forward pass recorded.
 Each step changes only texts and states of the drawing's elements, which are named by
 id: ``v3`` (a value's box), ``v3-data``, ``v3-grad`` (its lines), ``v3-a1`` (the edge
 from argument 1 into v3's op), ``v3-a1-rule``, ``v3-a1-value`` and ``v3-a1-product``
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import Value, _gradients_as_floats, topological_order
+from ..engine import Value, gradients_by_backward_walk, topological_order
 from ..primitives import contribution
 from .graph import VisibleGraph, format_number, natural_key
 
@@ -158,8 +159,8 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
     """
     root, spec = graph.root, graph.options.number_format
     order = topological_order(root)
-    gradients = {n: _start_gradient(n) for n in order if n.is_leaf and _start_gradient(n)}
-    gradients[root] = gradients.get(root, 0.0) + gradient
+    start = {n: _start_gradient(n) for n in order if n.is_leaf and _start_gradient(n)}
+    start[root] = start.get(root, 0.0) + gradient
     name, seed_text = graph.name(root), format_number(gradient, spec)
     if gradient == 1.0:
         why = (
@@ -178,13 +179,13 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
             f"Now each value, from the output back, passes its gradient to its "
             f"inputs by the chain rule: {CHAIN_RULE}.",
         ],
-        texts={f"{graph.ids[root]}-grad": f"grad {format_number(gradients[root], spec)}"},
+        texts={f"{graph.ids[root]}-grad": f"grad {format_number(start[root], spec)}"},
         flash_texts={
             f"{graph.ids[root]}-grad": "grad "
             + _sum_text(
                 _start_gradient(root) or None,  # a leaf output's earlier gradient
                 [_operand(seed_text)],
-                gradients[root],
+                start[root],
                 spec,
             )
         },
@@ -192,8 +193,9 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
         focus=[graph.ids[root]],
     )
     steps = [seed]
-    shown_so_far = dict(gradients)  # each value's gradient as the drawing shows it
+    shown_so_far = dict(start)  # each value's gradient as the drawing shows it
     unseen: dict[str, str] = {}  # boxes a collapsed, undrawn part has added to
+    gradients = _GradientsSoFar()
 
     def describe(node: Value) -> None:
         if node in graph.ids:
@@ -211,15 +213,25 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
                     f"grad {format_number(gradients[parent], spec)}"
                 )
 
-    _gradients_as_floats(order, gradients, after_node=describe)
-    steps.append(_done_step(graph, gradients, seed_text if gradient != 1.0 else ""))
+    final = gradients_by_backward_walk(
+        order, list(start.items()), caller="draw_backward", after_node=describe
+    )
+    steps.append(_done_step(graph, final, seed_text if gradient != 1.0 else ""))
     return steps
+
+
+class _GradientsSoFar:
+    """Each value's gradient as the walk has summed it so far, read during the walk
+    (the walk adds into the values' ``.grad``, which it has borrowed for the time)."""
+
+    def __getitem__(self, node: Value) -> float:
+        return node.grad
 
 
 def _push_step(
     graph: VisibleGraph,
     node: Value,
-    gradients: dict[Value, float],
+    gradients: _GradientsSoFar,
     shown_so_far: dict[Value, float],
 ) -> Step:
     """``node`` has just pushed its gradient: say how, edge by edge."""
