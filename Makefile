@@ -6,13 +6,22 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TORCH_STAMP := $(VENV)/.installed-torch
 
-.PHONY: demo test bench notebooks docs-images clean
+.PHONY: demo test test-fast lint mutate bench notebooks docs-images clean
 
 demo: $(STAMP)
 	$(PY) -m nn
 
-test: $(TORCH_STAMP)
+test: $(TORCH_STAMP) lint
 	$(PY) -m pytest
+
+# Everyday work: the tests not marked slow, no notebooks, stop at the first failure.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow" -x -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check autograd nn
+	$(PY) -m ruff format --check autograd nn
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) bench/bench_engine.py

@@ -152,7 +152,7 @@ class CompiledFunction:
             x if type(x) is float else np.asarray(x, dtype=float)
             for x in self._check_inputs(inputs, arrays=True)
         ]
-        sizes = {x.shape[0] for x in values if type(x) is not float}
+        sizes = {x.shape[0] for x in values if isinstance(x, np.ndarray)}
         if len(sizes) > 1:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
         size = sizes.pop() if sizes else 1
@@ -162,7 +162,7 @@ class CompiledFunction:
         per_example: list[list[Any]] = [[] for _ in self.wrt]
         for start in range(0, size, chunk_size):
             count = min(chunk_size, size - start)
-            chunk = [v if type(v) is float else v[start : start + count] for v in values]
+            chunk = [v[start : start + count] if isinstance(v, np.ndarray) else v for v in values]
             chunk_outputs, gradients = self._run_arrays(chunk, start)
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
@@ -332,7 +332,7 @@ def _input_values(example_inputs: Sequence[Any]) -> list[Value]:
                 )
             values.append(x)
         elif isinstance(x, numbers.Real) and not isinstance(x, bool):
-            values.append(Value(x))
+            values.append(Value(float(x)))
         else:
             raise TypeError(
                 f"compile: input {i} must be a number or a Value, got {type(x).__name__} ({x!r})"
@@ -353,7 +353,7 @@ class _TracedInput(Value):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
+    @property
     def data(self) -> float:
         _refuse_outside_the_engine("reads .data of")
         return self._data

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from . import primitives as P
 from .primitives import Primitive
@@ -626,7 +626,7 @@ def _number_of(other: Any, symbol: str) -> float:
     if isinstance(other, Value):
         return other._data
     if isinstance(other, numbers.Real):
-        return other
+        return cast(float, other)  # compared as it is: an int too large for a float too
     raise TypeError(f"cannot compare Value {symbol} {type(other).__name__} ({other!r})")
 
 
@@ -782,7 +782,7 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
     # not when it is pushed: a marked parent is then always already in ``order``.
     # Every edge is also checked for a number changed since the node was made (see
     # Value.data), so no walk hands a stale graph to backward, grad or a drawing.
-    stack = [root]
+    stack: list[Any] = [root]  # Values, and the _PARENTS_DONE marker
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
@@ -795,6 +795,7 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         stack.append(_PARENTS_DONE)
         made = node._stamp
         first = node._first
+        parents: tuple[Value, ...]
         if first is not None:  # parents pushed last first, so the first is expanded first
             parents = (first,) if node._second is None else (node._second, first)
         elif node._many is not None:
@@ -891,7 +892,7 @@ def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
     """The local derivatives of ``node`` as Values (graphs), from the table's rule."""
     if node._prim is None:
         raise _needs_table_rule(node, "grad(create_graph=True)")
-    if node._prim.masks_gradient:  # type: ignore[union-attr]
+    if node._prim.masks_gradient:
         return tuple(local for _, local in _edges(node))  # 1, or nothing passed back
     token = _building_derivatives.set(True)
     try:

@@ -50,7 +50,7 @@ def _as_point(inputs: Any, where: str) -> tuple[tuple[Value, ...], bool, bool]:
                 f"got {type(item).__name__} ({item!r})"
             )
     keep_graphs = any(isinstance(item, Value) for item in items)
-    values = tuple(item if isinstance(item, Value) else Value(item) for item in items)
+    values = tuple(item if isinstance(item, Value) else Value(float(item)) for item in items)
     return values, single, keep_graphs
 
 
@@ -59,7 +59,7 @@ def _outputs_of(
 ) -> tuple[tuple[Value, ...], bool]:
     out = f(*values)
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        out = Value(out)  # a constant (e.g. the derivative of x + 1): zero gradients
+        out = Value(float(out))  # a constant (e.g. the derivative of x + 1): zero gradients
     single = isinstance(out, Value)
     outputs = (out,) if single else tuple(out) if isinstance(out, (list, tuple)) else None
     if not outputs or not all(isinstance(o, Value) for o in outputs):

@@ -164,7 +164,7 @@ class EarlyStopping(Callback):
         if epoch <= self.start_from_epoch:
             return
         current = logs[self._watched]
-        if self.best is None or self._improves(current):
+        if self.best is None or self._improves(current, self.best):
             self.best, self.best_epoch, self.wait = current, epoch, 0
             run.history.best_epoch = epoch
             if self.restore_best_weights:
@@ -185,11 +185,11 @@ class EarlyStopping(Callback):
                 p.data = value
             run.weights_restored = True
 
-    def _improves(self, current: float) -> bool:
+    def _improves(self, current: float, best: float) -> bool:
         maximise = self.mode == "max" or (self.mode == "auto" and "accuracy" in self._watched)
         if maximise:
-            return current > self.best + self.min_delta
-        return current < self.best - self.min_delta
+            return current > best + self.min_delta
+        return current < best - self.min_delta
 
 
 class ProgressBar(Callback):

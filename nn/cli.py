@@ -43,7 +43,7 @@ from . import data
 from .callbacks import Callback, DivergenceGuard, TrainingDiverged, TrainingRun
 from .demo_drawings import GRAPH_FILE, PLAYER_FILE, draw_forward_graph, draw_neuron_player
 from .modules import ACTIVATIONS, MLP
-from .optim import SGD, Adam, LinearLR, StepLR
+from .optim import SGD, Adam, LinearLR, Optimizer, StepLR
 from .train import evaluate, fit
 
 EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
@@ -493,7 +493,8 @@ def load_data(settings: Settings) -> tuple[list, list, list, list]:
         )
     kwargs = {"signed": True} if spec.signed else {}
     X, y = spec.make(args.samples, noise=settings.noise, seed=args.seed, **kwargs)
-    X_val, y_val = ([], [])
+    X_val: list = []
+    y_val: list = []
     if args.validation_samples:
         X_val, y_val = spec.make(
             args.validation_samples, noise=settings.noise, seed=args.seed + 1, **kwargs
@@ -579,6 +580,7 @@ def _renderer_problem(program: str, seconds: float = 30.0) -> str | None:
 
 def make_optimizer(settings: Settings, model: MLP) -> tuple:
     args = settings.args
+    optimizer: Optimizer
     if args.optimizer == "adam":
         optimizer = Adam(model.parameters(), lr=settings.lr)
     else:
@@ -672,20 +674,21 @@ def _move_all(staging: Path, folder: Path, names: list[str]) -> None:
 def _move_one(staging: Path, folder: Path, name: str) -> tuple[Path, Path | None]:
     """Move one new file over its target, the old one set aside; undone if it fails."""
     target = Path(os.path.realpath(folder / name))
-    new, old, aside = staging / name, None, False
+    new, old = staging / name, None
+    moved_aside: Path | None = None  # the old file, if it was moved (not copied) aside
     if target.exists():
         os.chmod(new, stat.S_IMODE(target.stat().st_mode))
         old = staging / f".old-{name}"
         if target.parent == folder.resolve():
             os.replace(target, old)
-            aside = True
+            moved_aside = old
         else:  # a link out of the folder: keep a copy to put back
             shutil.copy2(target, old)
     try:
         shutil.move(new, target)  # a rename in the folder; a copy across a link
     except OSError:
-        if aside:
-            os.replace(old, target)
+        if moved_aside is not None:
+            os.replace(moved_aside, target)
         raise
     return target, old
 

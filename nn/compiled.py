@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd
@@ -46,8 +46,12 @@ class CompiledLoss:
     """
 
     def __init__(
-        self, model: Module, loss: Loss, X: Sequence[Sequence[float]], y: Sequence[Any]
-    ) -> None:
+        self,
+        model: Module,
+        loss: Callable[..., Any],
+        X: Sequence[Sequence[float]],
+        y: Sequence[Any],
+    ) -> None:  # any loss is accepted here, and one that is not a Loss refused below
         if not isinstance(loss, Loss):
             raise ValueError(
                 f"fit(compile=True) needs a loss from nn.losses (a Loss), got {loss!r}"

@@ -11,6 +11,7 @@ import errno
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from autograd import Value, grad, weighted_sum
 
@@ -35,7 +36,8 @@ def draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | N
     try:
         from autograd.viz import draw_backward
     except ImportError as error:
-        return _skipped("the backpropagation player", error)
+        _skipped("the backpropagation player", error)
+        return None
     index, neuron = active_neuron(model, example)
     output, params = _neuron_graph(neuron, example)
     try:
@@ -50,7 +52,8 @@ def draw_neuron_player(path: Path, model: MLP, example: list[float]) -> Path | N
         )
         return player.save_html(path, title=title)
     except RENDERER_ERRORS as error:  # no renderer, or a broken one: say so, keep the rest
-        return _skipped("the backpropagation player", error)
+        _skipped("the backpropagation player", error)
+        return None
 
 
 def _inputs_text(count: int) -> str:
@@ -114,13 +117,16 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float], full: bool)
     try:
         from autograd.viz import GraphTooLargeError, draw_dot, render_svg
     except ImportError as error:
-        return _skipped("the graph drawing", error)
+        _skipped("the graph drawing", error)
+        return None
     output = model([Value(x, label=f"x{i}") for i, x in enumerate(example)])
     if isinstance(output, list):  # several classes: draw the first class's score
         root, root.label = output[0], "score0"
     else:
         root, root.label = output, "score"
-    size = {"collapse_after": None, "max_nodes": FULL_GRAPH_MAX_NODES} if full else {}
+    size: dict[str, Any] = (
+        {"collapse_after": None, "max_nodes": FULL_GRAPH_MAX_NODES} if full else {}
+    )
     # backward() fills the .grad the drawing shows, from zero: the last training step's
     # gradients are set aside first and put back afterwards, so drawing changes nothing.
     saved = [p.grad for p in model.parameters()]
@@ -134,7 +140,8 @@ def draw_forward_graph(path: Path, model: MLP, example: list[float], full: bool)
             path,
         )
     except (*RENDERER_ERRORS, GraphTooLargeError) as error:  # no renderer, or too large
-        return _skipped("the graph drawing", error)
+        _skipped("the graph drawing", error)
+        return None
     finally:
         for p, grad in zip(model.parameters(), saved, strict=True):
             p.grad = grad

@@ -339,11 +339,10 @@ class MLP(Module):
             p.label = name  # drawings show which weight is which
 
     def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
+        out = self.layers[0](x)
+        for layer in self.layers[1:]:  # a single Value goes on as a one-item input
+            out = layer([out] if isinstance(out, Value) else out)
+        return out
 
     def config(self) -> dict[str, Any]:
         return dict(self._config)

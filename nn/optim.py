@@ -32,8 +32,9 @@ Rule = Callable[[Any, str], Any]
 # --- rules: each checks one value, returns it plain, or raises naming ``what`` ---------
 
 
-def _number(x: Any, what: str, requirement: str, accept: Callable[[float], bool]) -> float:
-    # A bool is an int to Python, but True as a learning rate is a mistake.
+def _number(x: Any, what: str, requirement: str, accept: Callable[[Any], bool]) -> float:
+    # A bool is an int to Python, but True as a learning rate is a mistake. ``accept``
+    # sees the number as given (an int, a float, a Fraction...), before float().
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be {requirement}, got {_shown(x)}")
     if not math.isfinite(x) or not accept(x):
@@ -355,7 +356,8 @@ class Adam(Optimizer):
     def step(self) -> None:
         b1, b2 = self.betas
         lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
-        corrections: dict[int, tuple[float, float]] = {}  # by step count: usually one entry
+        # By step count (an int, kept in the float-valued state): usually one entry.
+        corrections: dict[float, tuple[float, float]] = {}
         for p, grad in zip(self.params, self._gradients(), strict=True):
             state = self.state.get(p)
             if state is None:  # the moments start at zero, as in the paper

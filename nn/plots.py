@@ -812,11 +812,13 @@ class _GifPainter:
         }
 
     def _to_chart(self, epoch: float, value: float) -> tuple[float, float]:
-        left, top, width, height = self.chart["box"]
-        span = self.chart["last"] - self.chart["first"]
+        chart = self.chart
+        assert chart is not None, "called only when there is a chart"
+        left, top, width, height = chart["box"]
+        span = chart["last"] - chart["first"]
         return (
-            left + (epoch - self.chart["first"]) / span * width,
-            top + height - value / self.chart["high"] * height,
+            left + (epoch - chart["first"]) / span * width,
+            top + height - value / chart["high"] * height,
         )
 
     # -- the parts that stay --
@@ -828,7 +830,7 @@ class _GifPainter:
         _, _, width, height = self.plane
         layer = Image.new("RGBA", (width * SUPERSAMPLE, height * SUPERSAMPLE), (0, 0, 0, 0))
         draw(ImageDraw.Draw(layer), SUPERSAMPLE)
-        return layer.resize((width, height), Image.LANCZOS)
+        return layer.resize((width, height), Image.Resampling.LANCZOS)
 
     def _draw_points(self, draw: Any, scale: float) -> None:
         colours = self.data.get("colours")
@@ -885,7 +887,7 @@ class _GifPainter:
                     draw.line(
                         [(x * s, y * s) for x, y in points], fill=colour, width=2 * s, joint="curve"
                     )
-        base = big.resize(GIF_SIZE, Image.LANCZOS)
+        base = big.resize(GIF_SIZE, Image.Resampling.LANCZOS)
         self._labels(ImageDraw.Draw(base))
         return base
 
@@ -919,9 +921,9 @@ class _GifPainter:
             )
             draw.text((at + 48, y), name, font=label, fill="#222222")
         for k, name in enumerate((self.data.get("classes") or [])[:6]):
-            at = x + (k % 3) * 110, y + 30 + (k // 3) * 26
-            draw.rectangle((at[0], at[1] + 2, at[0] + 22, at[1] + 17), fill=self.data["colours"][k])
-            draw.text((at[0] + 29, at[1]), f"class {name}", font=label, fill="#222222")
+            at_x, at_y = x + (k % 3) * 110, y + 30 + (k // 3) * 26
+            draw.rectangle((at_x, at_y + 2, at_x + 22, at_y + 17), fill=self.data["colours"][k])
+            draw.text((at_x + 29, at_y), f"class {name}", font=label, fill="#222222")
         if self.title:  # one line; shortened with an ellipsis if it is too long
             room, text = GIF_SIZE[0] - x - 10, self.title
             while len(text) > 1 and small.getlength(text + "\u2026") > room:
@@ -938,7 +940,7 @@ class _GifPainter:
         if self.task != "metrics":
             left, top, width, height = self.plane
             if "grid" in self.data:
-                plane = self._shading(index).resize((width, height), Image.BILINEAR)
+                plane = self._shading(index).resize((width, height), Image.Resampling.BILINEAR)
             else:
                 plane = Image.new("RGB", (width, height), "white")
             plane = plane.convert("RGBA")

@@ -153,17 +153,20 @@ class TrainingRecorder(Callback):
         record.stop_reason = run.history.stop_reason
         if run.weights_restored:
             # The model ends with the best epoch's weights: make sure that frame is there.
-            record.restored_epoch = run.history.best_epoch
-            if record.restored_epoch not in record.epochs:
-                self._take(run, record.restored_epoch)
+            restored = record.restored_epoch = run.history.best_epoch
+            assert restored is not None, "EarlyStopping restores weights of a best epoch"
+            if restored not in record.epochs:
+                self._take(run, restored)
 
     def _take(self, run: TrainingRun, epoch: int) -> None:
         """A frame of the model as it is now, labelled ``epoch``, in epoch order."""
         record = self.record
+        assert record is not None, "on_train_begin makes the record"
         at = bisect.bisect(record.epochs, epoch)
         record.epochs.insert(at, epoch)
         if record.task == "metrics":
             return
+        assert self._predict is not None, "a plane or a curve has a grid to predict on"
         outputs = self._predict()  # the grid
         if record.task == "regression":
             record.curve.insert(at, [_score(o) for o in outputs])

@@ -93,12 +93,11 @@ class History:
         unknown = set(record) - set(_HISTORY_FIELDS)
         if unknown:
             raise ValueError(f"History.from_dict: unknown keys {sorted(unknown)}")
-        return cls(
-            **{
-                name: list(value) if isinstance(value, list) else value
-                for name, value in record.items()
-            }
-        )
+        keywords: dict[str, Any] = {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in record.items()
+        }
+        return cls(**keywords)
 
 
 _HISTORY_FIELDS = (
@@ -300,6 +299,7 @@ def _eager_step(
 
 def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Callable:
     """A step function replaying one example's compiled loss over each batch."""
+    # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
     compiled = CompiledLoss(model, loss_fn, X, y)
     params = compiled.params
 
@@ -353,7 +353,9 @@ def _validator(
     X_val, y_val = validation
     if not compile:
         return lambda: evaluate(model, X_val, y_val, loss_fn)
-    compiled, everything = CompiledLoss(model, loss_fn, X_val, y_val), list(range(len(X_val)))
+    # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
+    compiled = CompiledLoss(model, loss_fn, X_val, y_val)
+    everything = list(range(len(X_val)))
 
     def measure() -> tuple[float, float | None]:
         loss, predictions, _ = compiled.evaluate(everything)
@@ -477,9 +479,10 @@ def _is_classifier(loss_fn: Callable) -> bool:
 
 
 def _count_correct(loss_fn: Callable, predictions: Sequence, targets: Sequence) -> int:
-    if not _is_classifier(loss_fn):
+    is_correct = loss_fn.is_correct if isinstance(loss_fn, Loss) else None
+    if is_correct is None:  # not a classifier
         return 0
-    return sum(loss_fn.is_correct(p, t) for p, t in zip(predictions, targets, strict=True))
+    return sum(is_correct(p, t) for p, t in zip(predictions, targets, strict=True))
 
 
 def _check_data(

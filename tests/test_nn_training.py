@@ -109,6 +109,34 @@ def test_sgd_momentum_and_nesterov_by_hand():
     assert q.data == pytest.approx(1.0 - 0.095 - 0.0785)
 
 
+def test_sgd_dampening_scales_the_new_gradient_after_the_first_step():
+    # PyTorch's rule: buf = g at the first step, then buf = momentum * buf + (1 - d) * g
+    (p,) = with_grads((1.0, 0.5))
+    opt = SGD([p], lr=0.1, momentum=0.9, dampening=0.25, weight_decay=0.1)
+    opt.step()                      # g = 0.5 + 0.1 * 1.0 = 0.6; buf = 0.6
+    assert p.data == pytest.approx(1.0 - 0.1 * 0.6, rel=1e-15)
+    p.grad = 0.2                    # g = 0.2 + 0.1 * 0.94 = 0.294
+    opt.step()                      # buf = 0.9 * 0.6 + 0.75 * 0.294
+    assert p.data == pytest.approx(0.94 - 0.1 * (0.9 * 0.6 + 0.75 * 0.294), rel=1e-15)
+    assert opt.state[p]["momentum_buffer"] == pytest.approx(0.9 * 0.6 + 0.75 * 0.294)
+
+
+def test_adam_weight_decay_adds_to_the_gradient_before_the_moments():
+    # PyTorch's Adam (not AdamW): g = grad + weight_decay * p, then the usual moments
+    (p,) = with_grads((2.0, 0.5))
+    opt = Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)
+    opt.step()                      # g1 = 0.5 + 0.5 * 2 = 1.5
+    p1 = 2.0 - 0.01 * 1.5 / (1.5 + 1e-8)
+    assert p.data == pytest.approx(p1, rel=1e-15)
+    p.grad = -1.2                   # g2 = -1.2 + 0.5 * p1: the decay reads the new weight
+    g1, g2 = 1.5, -1.2 + 0.5 * p1
+    m = 0.9 * (0.1 * g1) + 0.1 * g2
+    v = 0.999 * (0.001 * g1 * g1) + 0.001 * g2 * g2
+    opt.step()
+    step = 0.01 * (m / (1 - 0.9**2)) / (math.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    assert p.data == pytest.approx(p1 - step, rel=1e-13)
+
+
 def test_adam_bias_correction_by_hand():
     (p,) = with_grads((1.0, 0.5))
     opt = Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
@@ -242,6 +270,27 @@ def test_fit_records_the_learning_rate_and_applies_l2():
     assert history.lr == [1.0, 0.5, 0.25]
     data_only = evaluate(model, X, y, "hinge")[0]
     assert history.loss[-1] > data_only  # the penalty is part of the training loss
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_one_epoch_with_l2_is_the_closed_form_step(compile):
+    # Full batch, plain SGD: p <- p - lr * (d data_loss/dp + 2 * l2 * p), and the epoch's
+    # loss is the data loss plus l2 * sum(p^2), both at the weights before the step.
+    X, y = data.make_moons(12, seed=2, signed=True)
+    model, reference = MLP(2, [3, 1], seed=4), MLP(2, [3, 1], seed=4)
+    before = [p.data for p in reference.parameters()]
+    scores = [reference(row) for row in X]
+    data_loss = hinge(scores, y)
+    data_gradients = grad(data_loss, reference.parameters())
+    l2_penalty, lr = 0.05, 0.3
+    history = fit(model, X, y, loss="hinge", epochs=1, l2_penalty=l2_penalty,
+                  optimizer=SGD(model.parameters(), lr=lr), progress=False, compile=compile)
+    penalty = l2_penalty * sum(b * b for b in before)
+    assert history.penalty[0] == pytest.approx(penalty, rel=1e-12)
+    assert history.loss[0] == pytest.approx(data_loss.data + penalty, rel=1e-12)
+    expected = [b - lr * (g + 2 * l2_penalty * b) for b, g in zip(before, data_gradients)]
+    assert [p.data for p in model.parameters()] == pytest.approx(expected, rel=1e-12,
+                                                                  abs=1e-15)
 
 
 def test_fit_shows_a_progress_bar(capsys):

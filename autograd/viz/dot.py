@@ -61,7 +61,7 @@ def draw_dot(
     *,
     highlight: Iterable[Value] = (),
     params: Iterable[Value] | Mapping[str, Value] = (),
-    **options: object,
+    **options: Any,
 ) -> graphviz.Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (shown inline in
     Jupyter; ``.render()``, ``.pipe()`` or ``render_svg`` write SVG or PNG).

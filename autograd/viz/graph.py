@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +110,7 @@ class VisibleGraph:
         previous layer's outputs, and since group boxes cannot share a column, every
         neuron of the network ends up stacked in one very tall column.
         """
-        hints = []
+        hints: list[tuple[Value, Value]] = []
         for node in self.nodes:
             if _is_weighted_sum(node) and self.group_of(node) is not None:
                 shown = [node.parents[i] for i in self.shown[node]]
@@ -302,7 +302,7 @@ def escape_xml(text: str) -> str:
     )
 
 
-def highlight_set(values: Value | Collection[Value]) -> set[Value]:
+def highlight_set(values: Value | Iterable[Value]) -> set[Value]:
     values = {values} if isinstance(values, Value) else set(values)
     for value in values:
         if not isinstance(value, Value):

@@ -441,7 +441,7 @@ def _value_svg(
     options = graph.options
     left, top = box.x - box.width / 2, box.y - box.height / 2
     name_class = "name auto" if graph.is_auto_named(node) else "name"
-    lines = [(name_class, None, graph.name(node))]
+    lines: list[tuple[str, str | None, str]] = [(name_class, None, graph.name(node))]
     if options.show_data:
         lines.append(("data", f"{vid}-data", texts.get(f"{vid}-data", "")))
     if options.show_grad:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import Value, gradients_by_backward_walk, topological_order
-from ..primitives import contribution
+from ..primitives import Primitive, contribution
 from .graph import VisibleGraph, format_number, natural_key
 
 CHAIN_RULE = "input.grad += local derivative × upstream gradient"
@@ -130,8 +130,8 @@ def forward_steps(graph: VisibleGraph) -> list[Step]:
             _operand(format_number(p.data, spec)) if i in shown else HIDDEN
             for i, p in enumerate(node.parents)
         ]
-        symbolic = _shorten(node.primitive.formula(arguments))
-        numeric = _shorten(node.primitive.formula(numbers))
+        symbolic = _shorten(_rule(node).formula(arguments))
+        numeric = _shorten(_rule(node).formula(numbers))
         result = format_number(node.data, spec)
         step = Step(
             "forward",
@@ -220,6 +220,14 @@ def backward_steps(graph: VisibleGraph, gradient: float = 1.0) -> list[Step]:
     return steps
 
 
+def _rule(node: Value) -> Primitive:
+    """The table's entry for an interior node (the walk refuses a node without one)."""
+    primitive = node.primitive
+    if primitive is None:
+        raise TypeError(f"{node!r} has no rule in the table of primitives")
+    return primitive
+
+
 class _GradientsSoFar:
     """Each value's gradient as the walk has summed it so far, read during the walk
     (the walk adds into the values' ``.grad``, which it has borrowed for the time)."""
@@ -249,10 +257,10 @@ def _push_step(
     )
     terms: dict[Value, list[str]] = {}
     for parent, slope in zip(node.parents, node.local_derivatives, strict=True):
-        product = contribution(node.primitive, slope, upstream)
+        product = contribution(_rule(node), slope, upstream)
         terms.setdefault(parent, []).append(_operand(format_number(product, spec)))
     for position in graph.argument_order(node):  # w1*x1 + w2*x2 + b: as the formula reads
-        product = contribution(node.primitive, node.local_derivatives[position], upstream)
+        product = contribution(_rule(node), node.local_derivatives[position], upstream)
         _describe_edge(graph, step, node, position, upstream, product)
     for parent, added in terms.items():
         before = shown_so_far.get(parent)
@@ -327,8 +335,8 @@ def _why_nothing(graph: VisibleGraph, node: Value, rule: str, slope: float, upst
     """Why an edge passes nothing back: its slope is 0 (and why), or nothing arrived."""
     if slope != 0:
         return f"{graph.name(node)}.grad is 0: there is nothing to pass on"
-    if node.primitive.zero_slope_note:
-        return f"slope 0 because {node.primitive.zero_slope_note}"
+    if _rule(node).zero_slope_note:
+        return f"slope 0 because {_rule(node).zero_slope_note}"
     if not re.fullmatch(r"-?[\d.]+(e[+-]?\d+)?", rule):  # the rule names a value: say it
         return f"slope 0 because {rule} = 0: this input has no effect on {graph.name(node)} here"
     return f"slope 0: this input has no effect on {graph.name(node)} here"
@@ -340,7 +348,7 @@ def rule_text(
     """The local derivative as [rule, rule with numbers, slope], equal parts dropped:
     ``["1 - o^2", "1 - 0.7071^2", "0.5"]``, or ``["b", "-3"]`` for d(a*b)/da."""
     spec = graph.options.number_format
-    template = node.primitive.slope_template(position, len(node.parents))
+    template = _rule(node).slope_template(position, len(node.parents))
 
     def name(key: str) -> str:  # only what the template uses: a 100-input sum is not
         value = node if key == "out" else node.parents[int(key)]  # 100 x 100 work
