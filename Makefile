@@ -18,6 +18,12 @@ test: $(TORCH_STAMP) lint
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" -x -q
 
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): long, about
+# 3.5 hours on 2 cores, so not part of CI. One module: make mutate MODULE='nn.losses*'
+mutate: $(STAMP)
+	$(PY) -m mutmut run $(MODULE)
+	$(PY) tests/mutation_report.py
+
 lint: $(STAMP)
 	$(PY) -m ruff check autograd nn
 	$(PY) -m ruff format --check autograd nn

@@ -612,6 +612,8 @@ def _number_or_value(other: Any, prim: Primitive) -> Any:
 
 def _to_value(other: Any, prim: Primitive) -> Value:
     """Turn a plain number into a constant leaf; refuse anything else clearly."""
+    if type(other) is float:  # the common case (a data point fed to a neuron) first
+        return _leaf(other)
     checked = _number_or_value(other, prim)
     return checked if isinstance(checked, Value) else _leaf(checked)
 
@@ -862,30 +864,33 @@ def _backpropagate(
     """
     for node in reversed(order):
         first = node._first
-        if first is not None and not as_graphs:  # the common case, written out for speed
+        if as_graphs:
+            if first is None and not node._many:
+                continue  # a leaf
+            _push_as_graphs(node)
+        elif first is not None:  # one or two parents, in slots: the common case
             grad = node.grad
             first.grad += node._d_first * grad
             second = node._second
             if second is not None:
                 second.grad += node._d_second * grad
-        elif node._many or first is not None:  # ops of 3+ arguments, closures, graphs
-            _push_each_edge(node, as_graphs)
+        elif node._many:  # ops of three or more arguments, an off relu, a closure node
+            grad = node.grad
+            # Zipping a closure node's rule runs the closure (see _UserRule); an off relu
+            # has a parent and no slope, so nothing is added (strict=False for both).
+            for parent, local in zip(node._many, node._d_many, strict=False):
+                parent.grad += local * grad
         else:
             continue  # a leaf
         if after_node is not None:
             after_node(node)
 
 
-def _push_each_edge(node: Value, as_graphs: bool) -> None:
+def _push_as_graphs(node: Value) -> None:
+    # The same chain rule with Values: each product and sum is a node of a new graph.
     grad = node.grad
-    if as_graphs:
-        for parent, local in zip(node.parents, symbolic_local_derivatives(node), strict=False):
-            parent.grad = _accumulate(parent.grad, _chain(local, grad))
-        return
-    # Zipping a closure node's rule runs the closure (see _UserRule); an off relu has a
-    # parent and no slope, so nothing is added (strict=False for both).
-    for parent, local in zip(node._many, node._d_many, strict=False):  # type: ignore[arg-type]
-        parent.grad += local * grad
+    for parent, local in zip(node.parents, symbolic_local_derivatives(node), strict=False):
+        parent.grad = _accumulate(parent.grad, _chain(local, grad))
 
 
 def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
@@ -948,14 +953,15 @@ def grad(
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Any, ...]:
-    """d(outputs)/d(input) for each input, returned; no ``.grad`` is touched.
+    """d(outputs)/d(input) for each input, returned; no ``.grad`` is changed.
 
     Like ``torch.autograd.grad``. With several outputs, their gradients are summed,
     each weighted by its entry in ``grad_outputs`` (default 1.0). With
     ``create_graph=True`` the results are Values built from the table's derivative
     rules, so they can be differentiated again (second and higher derivatives).
     An input the outputs do not depend on raises ValueError, or gets 0.0 with
-    ``allow_unused=True``.
+    ``allow_unused=True``. It runs backward()'s walk in the nodes' ``.grad`` fields,
+    borrowed and given back (see ``gradients_by_backward_walk``).
 
     Example:
         >>> x = Value(3.0)

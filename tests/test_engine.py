@@ -452,3 +452,22 @@ def test_setting_a_value_to_the_number_it_holds_leaves_the_graph_valid():
     z.data = -0.0                    # equal, but another number: w's records no longer fit
     with pytest.raises(StaleGraphError, match=r"^Value\(data=-0.0, grad=0.0\) had its \.data"):
         w.backward()
+
+
+def test_grad_gives_back_every_borrowed_grad_also_when_the_walk_fails():
+    from autograd.engine import gradients_by_backward_walk
+    x, w = Value(2.0), Value(-1.5)
+    y = (x * w).tanh() + x
+    x.grad, w.grad = 7.0, Value(3.0)          # earlier gradients, a Value among them
+    y.grad = 0.25                            # an interior node's last backward
+    before = [x.grad, w.grad, y.grad]
+    assert grad(y, [x, w]) == pytest.approx((1 + w.data * (1 - math.tanh(-3.0) ** 2),
+                                             x.data * (1 - math.tanh(-3.0) ** 2)))
+    assert [x.grad, w.grad, y.grad] == before
+
+    def fail(node):
+        raise RuntimeError("stopped halfway")
+
+    with pytest.raises(RuntimeError, match="stopped halfway"):
+        gradients_by_backward_walk(topological_order(y), [(y, 1.0)], after_node=fail)
+    assert [x.grad, w.grad, y.grad] == before

@@ -62,6 +62,24 @@ def test_losses_refuse_bad_labels_and_sizes():
         mse(values(1.0, 2.0), [1.0])
     with pytest.raises(ValueError, match="label 3"):
         cross_entropy([values(1.0, 2.0)], [3])
+    with pytest.raises(ValueError, match=r"^cross_entropy: label 2 does not index a row of 2 "):
+        cross_entropy([values(1.0, 2.0)], [2])          # one past the last class
+    with pytest.raises(ValueError, match=r"^cross_entropy: label 1 does not index a row of 1 "):
+        cross_entropy(values(0.5), [1])                 # one logit: a row of one
+    with pytest.raises(ValueError, match=r"^mse: no predictions$"):
+        mse([], [])
+    with pytest.raises(ValueError, match=r"^mse: targets must be a number, got 'a'$"):
+        mse(values(1.0), ["a"])
+
+
+def test_losses_take_plain_numbers_and_any_real_target():
+    # A prediction may be a plain number (a constant model), a target any real number
+    # (a Fraction, a NumPy float): each loss reads it with float().
+    from fractions import Fraction
+    assert binary_cross_entropy([0.0], [1]).data == pytest.approx(math.log(2))
+    assert mse(values(1.0), [Fraction(1, 2)]).data == 0.25
+    np = pytest.importorskip("numpy")
+    assert mse(values(1.0), [np.float32(0.5)]).data == 0.25
 
 
 def test_l2_helper():

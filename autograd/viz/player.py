@@ -12,7 +12,7 @@ Example:
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a; c.label = "c"
     >>> player = draw_backward(c)
-    >>> len(player), player.steps[-1].phase, a.grad      # no .grad was touched
+    >>> len(player), player.steps[-1].phase, a.grad      # no .grad was changed
     (7, 'done', 0.0)
 """
 
