@@ -207,16 +207,7 @@ def _add_value_and_op(
         + "".join(rows)
         + "</table>>"
     )
-    dot.node(
-        graph.ids[node],
-        label=label,
-        shape="box",
-        style="rounded,filled",
-        fillcolor=fill,
-        color=border,
-        penwidth=width,
-        margin="0.08,0.04",
-    )
+    _rounded_box(dot, graph.ids[node], label, fill, border, width, margin="0.08,0.04")
     if node.parents:  # one op node per computed value, micrograd's style
         dot.node(
             graph.ids[node] + "_op",
@@ -264,16 +255,7 @@ def _add_parameter_table(
         + "".join(rows)
         + "</table>>"
     )
-    dot.node(
-        f"{graph.ids[neuron]}_params",
-        label=label,
-        shape="box",
-        style="rounded,filled",
-        fillcolor=fill,
-        color=border,
-        penwidth=width,
-        margin="0.06,0.03",
-    )
+    _rounded_box(dot, f"{graph.ids[neuron]}_params", label, fill, border, width, margin="0.06,0.03")
 
 
 def _add_edges(dot: graphviz.Digraph, graph: VisibleGraph, node: Value, names: _NodeNames) -> None:
@@ -313,4 +295,20 @@ def _legend(options: DrawOptions, roles: set[str]) -> str:
         '<<table border="0" cellspacing="6" cellpadding="4"><tr>'
         + "".join(cells)
         + "</tr></table>>"
+    )
+
+
+def _rounded_box(
+    dot: Any, name: str, label: str, fill: str, border: str, width: str, margin: str
+) -> None:
+    """A value's box (or a neuron's parameters'): rounded, filled, its label a table."""
+    dot.node(
+        name,
+        label=label,
+        shape="box",
+        style="rounded,filled",
+        fillcolor=fill,
+        color=border,
+        penwidth=width,
+        margin=margin,
     )
