@@ -347,6 +347,31 @@ class MLP(Module):
     def config(self) -> dict[str, Any]:
         return dict(self._config)
 
+    def to_torch(self) -> Any:
+        """The same network as a ``torch.nn.Sequential`` (float64 ``Linear`` layers and
+        activation modules), with copies of this model's numbers; needs PyTorch.
+
+        Example:
+            >>> model = MLP(2, [3, 1], seed=0)
+            >>> model.to_torch()            # doctest: +SKIP
+            Sequential(
+              (0): Linear(in_features=2, out_features=3, bias=True)
+              (1): ReLU()
+              (2): Linear(in_features=3, out_features=1, bias=True)
+            )
+        """
+        from .bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """An MLP with the numbers of a ``torch.nn.Sequential`` of ``Linear`` layers, each
+        followed by ``ReLU``, ``Tanh``, ``Sigmoid`` or nothing; see ``nn.bridge``."""
+        from .bridge import from_torch
+
+        return from_torch(sequential)
+
     @classmethod
     def from_file(cls, path: str | Path) -> MLP:
         """Rebuild a model saved with ``save()``: architecture and parameters.
