@@ -105,6 +105,9 @@ class Expr:
     def __rpow__(self, other: Any) -> Expr:
         return self._binary("**", POWER, other, self)
 
+    def __pos__(self) -> Expr:
+        return self
+
     def __neg__(self) -> Expr:
         return Expr("-" + self._wrap(self, self.precedence < UNARY), self.names, UNARY)
 
@@ -155,10 +158,14 @@ class Expr:
     def relu(self) -> Expr:
         return self._call(P.relu)
 
-    def at_run_time(self, helper: Callable[[Any], Any]) -> Expr:
-        """A call to ``helper``, for helpers that must see the number to decide (relu's
-        slope is 1 or 0 depending on the sign)."""
-        return self._call(helper)
+    def at_run_time(self, helper: Callable[..., Any], *more: Any) -> Expr:
+        """A call ``helper(self, *more)``, for helpers that must see the number to
+        decide (relu's slope is 1 or 0 depending on the sign; a power that overflows is
+        ±inf)."""
+        if not more:
+            return self._call(helper)
+        arguments = ", ".join([self.text, *(self._operand(m).text for m in more)])
+        return Expr(f"{self.names.function(helper, 'H')}({arguments})", self.names)
 
     # --- writing ------------------------------------------------------------------------
 

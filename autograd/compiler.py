@@ -81,6 +81,13 @@ class _Step:
     arguments: tuple[int, ...]  # slots of the parents, in argument order
     out: int  # slot of the result
 
+    def signature(self) -> tuple[Any, ...]:
+        """What the step does, compared by value: the op's name and its bound number's
+        exact bits (two traces may hold two equal bound ops that are different objects)."""
+        constant = self.primitive.constant
+        bits = None if constant is None else float(constant).hex()
+        return (self.primitive.name, bits, self.arguments, self.out)
+
 
 @dataclass(frozen=True)
 class _Trace:
@@ -95,7 +102,7 @@ class _Trace:
 
     def same_program(self, other: _Trace) -> bool:
         return (
-            self.steps == other.steps
+            [s.signature() for s in self.steps] == [s.signature() for s in other.steps]
             and self.outputs == other.outputs
             and self.constants == other.constants
         )
@@ -363,6 +370,10 @@ class _TracedInput(Value):
         _refuse_outside_the_engine("sets .data of")
         Value.data.fset(self, number)  # type: ignore[attr-defined]
 
+    def item(self) -> float:
+        _refuse_outside_the_engine("reads .item() of")
+        return self._data
+
 
 def _refuse_outside_the_engine(action: str) -> None:
     caller = sys._getframe(2).f_globals.get("__name__", "")
@@ -376,6 +387,12 @@ def _refuse_outside_the_engine(action: str) -> None:
 
 def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
     originals = [type(v) for v in values]
+    for i, kind in enumerate(originals):
+        if kind is not Value:
+            raise TraceError(
+                f"compile: input {i} is a {kind.__name__}, a subclass of Value; pass plain "
+                "Values (or numbers) to compile"
+            )
     try:
         with tracing():
             for v in values:
@@ -391,7 +408,10 @@ def _trace(f: Callable[..., Any], values: list[Value]) -> tuple[_Trace, bool]:
             f"compile: f must return a Value or a tuple of Values, got {type(result).__name__}"
         )
     if all(o.is_leaf for o in outputs):
-        raise TraceError("compile: f recorded no operations (is it running under no_grad?)")
+        raise TraceError(
+            "compile: f recorded no operations: it returns its input or a constant, or "
+            "runs under no_grad()"
+        )
     return _number_slots(values, outputs), single
 
 

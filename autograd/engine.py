@@ -135,14 +135,18 @@ class Value:
         # before a parent changed (PyTorch refuses too), instead of mixing old slopes
         # with new numbers. The engine writes ``_data`` itself and never stamps.
         global _now
+        if type(number) is not float:
+            number = _checked_number(number)
         if number == self._data and (
             number != 0 or math.copysign(1.0, number) == math.copysign(1.0, self._data)
         ):
             return  # the same number (and the same sign of zero): nothing is stale
+        # The number first, then the clock: a node another thread makes in between may
+        # be refused as stale needlessly, but never accepted with the old number.
+        self._data = number
         with _clock:
             _now += 1
             self._stamp = _now
-        self._data = number
         parents = self.parents
         if parents:  # its own number no longer matches what its parents gave
             self._first = self._second = None
@@ -251,6 +255,9 @@ class Value:
             return self._d_many.backward or _no_backward
         if self._d_many is _CHANGED:
             raise _stale(self, None)
+        for parent in self.parents:
+            if parent._stamp > self._stamp:
+                raise _stale(self, parent)
         return functools.partial(_backpropagate, [self])  # the walk, over this node alone
 
     @_backward.setter
@@ -452,12 +459,19 @@ class Value:
             >>> x.grad                 # 4.0 twice: gradients accumulate
             8.0
         """
-        (seed,) = _seeds(gradient, 1, create_graph)
+        if isinstance(gradient, (list, tuple)):
+            raise TypeError(
+                f"backward: the gradient must be one number or Value, got "
+                f"{type(gradient).__name__} ({gradient!r})"
+            )
+        (seed,) = _seeds(gradient, 1, create_graph, "backward")
         # One backward pass at a time: a pass resets the interior gradients and then adds
         # into them (and into the leaves, which other graphs may share, like a model's
         # parameters), so two passes interleaved by threads would mix their numbers.
         with _one_backward_at_a_time:
             order = topological_order(self)
+            if create_graph:  # refused before any gradient is added, not halfway
+                _refuse_closures(order, "backward(create_graph=True)")
             for node in order:
                 if node._first is not None or node._many:
                     node.grad = 0.0  # interior nodes hold this pass's gradient only
@@ -465,8 +479,12 @@ class Value:
             _backpropagate(order, as_graphs=create_graph)
 
     def zero_grad(self) -> None:
-        """Set ``grad`` to 0.0 on this node and every node it depends on."""
-        for node in topological_order(self):
+        """Set ``grad`` to 0.0 on this node and every node it depends on (also on a
+        graph made stale by a changed number: zeroing reads no slopes)."""
+        with _one_walk_at_a_time:
+            order: list[Value] = []
+            _depth_first(self, object(), order, check_stale=False)
+        for node in order:
             node.grad = 0.0
 
 
@@ -509,6 +527,20 @@ def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
     if node._second is None:
         return ((node._first, node._d_first),)
     return ((node._first, node._d_first), (node._second, node._d_second))
+
+
+def _checked_number(number: Any) -> float:
+    """What ``.data`` may be set to: an int or a float (NumPy's too), held as a float."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        hint = " (take its .data)" if isinstance(number, Value) else ""
+        raise TypeError(
+            f"Value.data must be set to an int or a float, got "
+            f"{type(number).__name__} ({number!r}){hint}"
+        )
+    try:
+        return float(number)
+    except OverflowError:
+        raise OverflowError(f"Value.data: {number!r} is too large for a float") from None
 
 
 def _checked_children(children: Any) -> tuple[Value, ...]:
@@ -777,7 +809,9 @@ def topological_order(*roots: Value) -> list[Value]:
     return order
 
 
-def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
+def _depth_first(
+    root: Value, visited: object, order: list[Value], check_stale: bool = True
+) -> None:
     # The stack holds nodes still to expand. Below each expanded node sits the marker
     # _PARENTS_DONE: when it comes back to the top, every parent of the node under it
     # is in ``order``, so the node can follow. A node is marked when it is expanded,
@@ -801,13 +835,13 @@ def _depth_first(root: Value, visited: object, order: list[Value]) -> None:
         if first is not None:  # parents pushed last first, so the first is expanded first
             parents = (first,) if node._second is None else (node._second, first)
         elif node._many is not None:
-            if node._d_many is _CHANGED:
+            if node._d_many is _CHANGED and check_stale:
                 raise _stale(node, None)
             parents = node._many[::-1]
         else:
             continue  # a leaf
         for parent in parents:
-            if parent._stamp > made:
+            if parent._stamp > made and check_stale:
                 raise _stale(node, parent)
             if parent._visit is not visited:
                 stack.append(parent)
@@ -887,10 +921,15 @@ def _backpropagate(
 
 
 def _push_as_graphs(node: Value) -> None:
-    # The same chain rule with Values: each product and sum is a node of a new graph.
+    # The same chain rule with Values: each product and sum is a node of a new graph,
+    # recorded even inside no_grad() (create_graph asks for the graph, as in PyTorch).
     grad = node.grad
-    for parent, local in zip(node.parents, symbolic_local_derivatives(node), strict=False):
-        parent.grad = _accumulate(parent.grad, _chain(local, grad))
+    token = _recording.set(True)
+    try:
+        for parent, local in zip(node.parents, symbolic_local_derivatives(node), strict=False):
+            parent.grad = _accumulate(parent.grad, _chain(local, grad))
+    finally:
+        _recording.reset(token)
 
 
 def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
@@ -931,12 +970,13 @@ def _accumulate(total: Any, contribution: Any) -> Any:
     return total + contribution
 
 
-def _check_seed(gradient: Any) -> Any:
+def _check_seed(gradient: Any, where: str) -> Any:
     if isinstance(gradient, Value):
         return gradient
     if isinstance(gradient, bool) or not isinstance(gradient, numbers.Real):
+        what = "the gradient" if where == "backward" else "each of grad_outputs"
         raise TypeError(
-            f"backward: the gradient must be a number or a Value, got "
+            f"{where}: {what} must be a number or a Value, got "
             f"{type(gradient).__name__} ({gradient!r})"
         )
     return float(gradient)
@@ -1008,9 +1048,7 @@ def gradients_by_backward_walk(
         >>> gradients_by_backward_walk(topological_order(y), [(y, 1.0)])[x], x.grad
         (6.0, 0.0)
     """
-    for node in order:
-        if type(node._d_many) is _UserRule and node._many:
-            raise _needs_table_rule(node, caller)
+    _refuse_closures(order, caller)
     with _one_backward_at_a_time:
         borrowed = [node.grad for node in order]
         try:
@@ -1025,6 +1063,13 @@ def gradients_by_backward_walk(
                 node.grad = gradient
 
 
+def _refuse_closures(order: list[Value], caller: str) -> None:
+    """A node made micrograd's way has a closure, not the table rule ``caller`` needs."""
+    for node in order:
+        if type(node._d_many) is _UserRule and node._many:
+            raise _needs_table_rule(node, caller)
+
+
 def _as_values(values: Any, what: str) -> tuple[Value, ...]:
     values = (values,) if isinstance(values, Value) else tuple(values)
     for i, v in enumerate(values):
@@ -1035,13 +1080,15 @@ def _as_values(values: Any, what: str) -> tuple[Value, ...]:
     return values
 
 
-def _seeds(grad_outputs: Any, count: int, create_graph: bool) -> tuple[Any, ...]:
+def _seeds(
+    grad_outputs: Any, count: int, create_graph: bool, where: str = "grad"
+) -> tuple[Any, ...]:
     if grad_outputs is None:
         return (1.0,) * count
     seeds = (grad_outputs,) if not isinstance(grad_outputs, (list, tuple)) else grad_outputs
     if len(seeds) != count:
         raise ValueError(f"grad: {len(seeds)} grad_outputs for {count} outputs")
-    seeds = tuple(_check_seed(s) for s in seeds)
+    seeds = tuple(_check_seed(s, where) for s in seeds)
     return seeds if create_graph else tuple(getattr(s, "data", s) for s in seeds)
 
 

@@ -28,7 +28,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, sum_values
+from .engine import Value, enable_grad, sum_values
 from .engine import grad as _grad
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "jvp", "value_and_grad", "vjp"]
@@ -57,7 +57,8 @@ def _as_point(inputs: Any, where: str) -> tuple[tuple[Value, ...], bool, bool]:
 def _outputs_of(
     f: Callable[..., Any], values: Sequence[Value], where: str
 ) -> tuple[tuple[Value, ...], bool]:
-    out = f(*values)
+    with enable_grad():  # a transform differentiates f: record it, even under no_grad()
+        out = f(*values)
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
         out = Value(float(out))  # a constant (e.g. the derivative of x + 1): zero gradients
     single = isinstance(out, Value)

@@ -386,6 +386,8 @@ def _power(x: Any, *, k: float) -> Any:
 def _power_or_infinity(x: Any, e: Any) -> Any:
     """x ** e, but ±inf where Python's ``**`` on floats would raise OverflowError: a
     slope that overflows is infinite (as in PyTorch), not an error at forward time."""
+    if _is_symbol(x):  # the compiler: the same decision, made at run time
+        return x if _is_number(e) and e == 1 else x.at_run_time(_power_or_infinity, e)
     if not (_is_number(x) and _is_number(e)):
         return x**e
     try:

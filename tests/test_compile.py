@@ -287,3 +287,47 @@ def test_wrt_is_checked_and_never_written_into_the_program_as_given():
     assert "import" not in program.source and program.wrt == (1,)
     assert program(3.0, 4.0) == (12.0, (3.0,))
     assert autograd.compile(f, [1.0, 2.0], wrt=[])(3.0, 4.0) == (12.0, ())
+
+
+def test_reading_item_inside_f_is_refused_like_data():
+    with pytest.raises(TraceError, match=r"^compile: f reads \.item\(\) of an input"):
+        autograd.compile(lambda x: (x * 1.0).relu() if x.item() > 0 else -x, [3.0])
+
+
+def test_many_distinct_number_operands_compile():
+    # each number binds an op; more numbers than the binding cache holds must still
+    # give two traces that agree, not a refusal blaming control flow
+    numbers = [0.001 * k + 0.5 for k in range(1100)]
+    program = autograd.compile(lambda w: autograd.sum_values([w * c for c in numbers]), [0.5])
+    out, (slope,) = program(2.0)
+    assert out == pytest.approx(2.0 * sum(numbers)) and slope == pytest.approx(sum(numbers))
+
+
+def test_a_power_whose_slope_overflows_is_infinite_in_the_replay_too():
+    program = autograd.compile(lambda x, y: x ** y, [0.5, 2.0])
+    x, y = Value(1e-200), Value(-1.0)
+    (x ** y).backward()
+    out, slopes = program(1e-200, -1.0)
+    assert (out, slopes) == (1e200, (x.grad, y.grad)) and slopes[0] == -math.inf
+
+
+def test_a_value_subclass_as_input_is_refused_clearly():
+    class Parameter(Value):
+        pass
+
+    with pytest.raises(TraceError, match=r"^compile: input 0 is a Parameter, a subclass of "):
+        autograd.compile(lambda x: x * 3, [Parameter(2.0)])
+
+
+def test_returning_an_input_is_refused_naming_what_happened():
+    with pytest.raises(TraceError, match=r"^compile: f recorded no operations: it returns its "):
+        autograd.compile(lambda x: x, [1.0])
+
+
+def test_a_rule_written_with_unary_plus_compiles():
+    autograd.define_primitive("doubled_plainly", lambda x: 2 * x, lambda out, x: (+x * 0 + 2.0,))
+    try:
+        program = autograd.compile(lambda x: x.doubled_plainly(), [1.0])
+        assert program(3.0) == (6.0, (2.0,))
+    finally:
+        autograd.undefine_primitive("doubled_plainly")

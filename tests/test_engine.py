@@ -471,3 +471,73 @@ def test_grad_gives_back_every_borrowed_grad_also_when_the_walk_fails():
     with pytest.raises(RuntimeError, match="stopped halfway"):
         gradients_by_backward_walk(topological_order(y), [(y, 1.0)], after_node=fail)
     assert [x.grad, w.grad, y.grad] == before
+
+
+def test_create_graph_builds_the_gradient_graph_even_inside_no_grad():
+    # as PyTorch does: create_graph asks for the graph
+    from autograd.functional import hessian
+    x = Value(3.0)
+    y = x ** 3
+    with no_grad():
+        (dy,) = grad(y, x, create_graph=True)
+        assert hessian(lambda a: a ** 3, 3.0) == pytest.approx(18.0)
+    assert not dy.is_leaf and grad(dy, x) == (18.0,)
+    x2 = Value(3.0)
+    y2 = x2 ** 3
+    with no_grad():
+        y2.backward(create_graph=True)
+    assert grad(x2.grad, x2) == (18.0,)
+
+
+def test_backward_with_create_graph_refuses_a_closure_node_before_adding_anything():
+    a = Value(1.0)
+    e = Value(math.e, (a,), "exp")
+    e._backward = lambda: None
+    f = e * 2 + a
+    with pytest.raises(TypeError, match=r"^backward\(create_graph=True\): Value\(data=2.718"):
+        f.backward(create_graph=True)
+    assert a.grad == 0.0
+
+
+@pytest.mark.parametrize("bad", ["3", None, [1.0], True])
+def test_setting_data_takes_numbers_only(bad):
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=r"^Value.data must be set to an int or a float, got "):
+        v.data = bad
+    with pytest.raises(TypeError, match=r"got Value \(Value\(data=2.0, grad=0.0\)\) \(take its"):
+        v.data = Value(2.0)
+    with pytest.raises(OverflowError, match=r"^Value.data: 1000\d+ is too large for a float$"):
+        v.data = 10 ** 400
+    assert v.data == 1.0
+    v.data = 3
+    assert type(v.data) is float and v.data == 3.0
+
+
+def test_zero_grad_works_on_a_graph_made_stale_by_an_optimiser_step():
+    w, x = Value(0.3), Value(2.0)
+    loss = (w * x - 1.0) ** 2
+    loss.backward()
+    w.data -= 0.1 * w.grad
+    loss.zero_grad()
+    assert w.grad == 0.0 and x.grad == 0.0
+
+
+def test_micrograds_per_node_backward_refuses_a_stale_parent():
+    from autograd import StaleGraphError
+    x = Value(2.0)
+    y = x * x
+    x.data = 3.0
+    y.grad = 1.0
+    with pytest.raises(StaleGraphError, match=r"^Value\(data=3.0, grad=0.0\) had its \.data set"):
+        y._backward()
+
+
+def test_bad_seeds_are_named_by_the_call_that_got_them():
+    x = Value(2.0)
+    y = x * x
+    with pytest.raises(TypeError, match=r"^grad: each of grad_outputs must be a number or a "):
+        grad(y, x, grad_outputs="a")
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be a number or a Value"):
+        y.backward("a")
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be one number or Value"):
+        y.backward((1.0, 2.0))

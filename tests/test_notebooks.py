@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Every notebook run end to end: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 

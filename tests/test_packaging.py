@@ -5,6 +5,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+# Builds the wheel, end to end: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = ["autograd/viz/player.html", "autograd/viz/player.css", "autograd/viz/player.js",
               "nn/training_view.html", "nn/training_view.css", "nn/training_view.js"]

@@ -2,10 +2,15 @@
 
 import re
 
+import pytest
+
 from autograd import custom
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+
+# Every example of the README, end to end: `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
 
 
 def test_every_python_example_in_the_readme_runs(tmp_path, monkeypatch):

@@ -24,6 +24,9 @@ from autograd.viz import draw_backward
 
 from conftest import CHROMEDRIVER, CHROMIUM, HEIGHT, WIDTH
 
+# A real browser, end to end: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 if not (CHROMIUM and CHROMEDRIVER):
     if os.environ.get("CI"):
         raise RuntimeError("CI needs chromium and chromium-driver for the player test")
