@@ -4,6 +4,7 @@ and checkpoints that resume training to exactly the same losses."""
 import json
 import math
 import os
+import re
 
 import pytest
 from hypothesis import assume, given
@@ -694,3 +695,80 @@ def test_optimisers_step_with_numbers_after_a_double_backward(make):
         return w
     graph, plain = trained(True), trained(False)
     assert type(graph.data) is float and graph.data == plain.data
+
+
+# --- what the optimisers say when refusing, and their defaults ------------------------
+
+
+def test_the_defaults_are_pytorchs():
+    (p,) = [Value(1.0)]
+    assert Adam([p]).lr == 1e-3 and Adam([p]).betas == (0.9, 0.999)
+    opt = SGD([p], lr=1.0)
+    assert StepLR(opt, 5).gamma == 0.1
+    linear = LinearLR(opt)
+    assert (linear.start_factor, linear.end_factor, linear.total_iters) == (1.0, 0.1, 100)
+
+
+def test_an_integer_gradient_steps_like_a_float():
+    p = Value(1.0)
+    p.grad = 2                                   # set by hand, as an int
+    SGD([p], lr=0.25).step()
+    assert p.data == 0.5
+
+
+def test_a_parameter_listed_twice_is_named():
+    p = Value(1.0)
+    with pytest.raises(ValueError,
+                       match=r"^SGD: params\[1\] is params\[0\] again; list each parameter once$"):
+        SGD([p, p], lr=0.1)
+
+
+def test_long_values_are_cut_short_in_messages():
+    p = Value(1.0)
+    with pytest.raises(TypeError, match=r"^Adam: betas must be a pair of numbers in \[0, 1\), "
+                                        r"got 0\.9$"):
+        Adam([p], betas=0.9)
+    long_betas = list(range(30))                  # its repr is 108 characters
+    shown = repr(long_betas)[:57] + "..."
+    with pytest.raises(TypeError, match=re.escape(f"got {shown}") + "$"):
+        Adam([p], betas=long_betas)
+
+
+@pytest.mark.parametrize("length, cut", [(59, False), (60, False), (61, True)])
+def test_a_value_is_shown_whole_up_to_60_characters(length, cut):
+    text = "x" * (length - 2)                      # its repr adds two quotes
+    shown = repr(text)[:57] + "..." if cut else repr(text)
+    with pytest.raises(TypeError, match=re.escape(f"got {shown}") + "$"):
+        Adam([Value(1.0)], betas=text)
+
+
+def test_state_dict_errors_name_the_call_and_show_what_was_given():
+    p, q = Value(1.0), Value(2.0)
+    opt = SGD([p, q], lr=0.1, momentum=0.9)
+    good = opt.state_dict()
+    where = r"^SGD\.load_state_dict: "
+    with pytest.raises(ValueError, match=where + r"param_groups must be a list of one group, "
+                                               r"got \[\]$"):
+        opt.load_state_dict({**good, "param_groups": []})
+    group = good["param_groups"][0]
+    with pytest.raises(TypeError, match=where + r"param_groups\[0\]\['params'\] must be a list "
+                                               r"of indices, got 'ab'$"):
+        opt.load_state_dict({**good, "param_groups": [{**group, "params": "ab"}]})
+    with pytest.raises(ValueError, match=where + r"param_groups\[0\]\['params'\] must be 0, 1, "
+                                               r"\.\.\., 1 in order, got \[1, 0\]$"):
+        opt.load_state_dict({**good, "param_groups": [{**group, "params": [1, 0]}]})
+    with pytest.raises(ValueError, match=where + r"state has the key 5, which is not a "
+                                               r"parameter index from 0 to 1$"):
+        opt.load_state_dict({**good, "state": {5: {"momentum_buffer": 0.0}}})
+    with pytest.raises(ValueError, match=where + r"state\[0\] does not fit \(missing "
+                                               r"'momentum_buffer'; unexpected 'a', 'b', "
+                                               r"'c' and 2 more\)$"):
+        opt.load_state_dict({**good, "state": {0: {"zeta": 1, 3: 2, "a": 0, "b": 0, "c": 0},
+                                              1: {"momentum_buffer": 0.0}}})
+    with pytest.raises(ValueError, match=where + r"the state dict does not fit \(missing none; "
+                                               r"unexpected 'extra'\)$"):
+        opt.load_state_dict({**good, "extra": 1})
+    with pytest.raises(ValueError, match=r"unexpected 'a', 'b', 'c'\)$"):
+        opt.load_state_dict({**good, "a": 1, "b": 2, "c": 3})
+    with pytest.raises(ValueError, match=r"unexpected 'a', 'b', 'c' and 1 more\)$"):
+        opt.load_state_dict({**good, "a": 1, "b": 2, "c": 3, "d": 4})
