@@ -194,3 +194,16 @@ def test_a_negative_zero_number_operand_keeps_its_sign_on_every_path():
     results = paths(_as_expression(lambda x: (x + (-0.0)).sqrt(), 1.0), [-0.0])
     for name, (value, slope) in results.items():
         assert slope == -INF and math.copysign(1.0, value) == -1.0, (name, value, slope)
+
+
+def test_the_sign_of_a_zero_gradient_is_the_one_difference_between_paths_as_documented():
+    # README, "Numbers that are not numbers": backward() and grad() add into 0.0; the
+    # graph path and the compiled replay keep the first contribution's sign (PyTorch too)
+    x = Value(1.0)
+    (x * -0.0).backward()
+    (eager,) = grad(x * -0.0, x)
+    (graph,) = grad(x * -0.0, x, create_graph=True)
+    _, (compiled,) = compile(lambda v: v * -0.0, [1.0])(1.0)
+    signs = [math.copysign(1.0, g) for g in (x.grad, eager, graph.data, compiled)]
+    assert signs == [1.0, 1.0, -1.0, -1.0]
+    assert x.grad == eager == graph.data == compiled == 0.0
