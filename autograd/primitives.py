@@ -638,8 +638,26 @@ ABS = Primitive(
     slope_text=("sign({x})",),
     zero_slope_note="abs has no slope at 0; it takes 0 there, as PyTorch does",
 )
-SIN = Primitive("sin", "sin", 1, sin, lambda out, x: (cos(x),), (_ANY,), slope_text=("cos({x})",))
-COS = Primitive("cos", "cos", 1, cos, lambda out, x: (-sin(x),), (_ANY,), slope_text=("-sin({x})",))
+SIN = Primitive(
+    "sin",
+    "sin",
+    1,
+    sin,
+    lambda out, x: (cos(x),),
+    (_ANY,),
+    requires="x finite",
+    slope_text=("cos({x})",),
+)
+COS = Primitive(
+    "cos",
+    "cos",
+    1,
+    cos,
+    lambda out, x: (-sin(x),),
+    (_ANY,),
+    requires="x finite",
+    slope_text=("-sin({x})",),
+)
 SUM = Primitive(
     "sum",
     "sum",

@@ -207,3 +207,13 @@ def test_the_sign_of_a_zero_gradient_is_the_one_difference_between_paths_as_docu
     signs = [math.copysign(1.0, g) for g in (x.grad, eager, graph.data, compiled)]
     assert signs == [1.0, 1.0, -1.0, -1.0]
     assert x.grad == eager == graph.data == compiled == 0.0
+
+
+def test_arithmetic_overflows_to_infinity_and_functions_refuse_as_documented():
+    # README, "Overflow": + - * / are IEEE arithmetic; exp, ** and the like raise
+    assert (Value(1e200) * Value(1e200)).data == math.inf
+    assert (Value(1e308) + Value(1e308)).data == math.inf
+    with pytest.raises(OverflowError, match=r"^exp\(1000\.0\): the result is too large"):
+        Value(1000.0).exp()
+    with pytest.raises(ValueError, match=r"^sin\(inf\): outside its domain \(x finite\)"):
+        Value(math.inf).sin()
