@@ -65,8 +65,8 @@ class Value:
     # How a node keeps its edges (its parents and the local derivative of each). Most
     # nodes have one or two parents, and those are kept in slots of the node itself, not
     # in a tuple: a tuple of Values is one more object for Python's cyclic garbage
-    # collector to track and walk again and again while a graph grows (it was 40% of
-    # micrograd's demo step). Every other node keeps two tuples.
+    # collector to track and walk again and again while a graph grows (it took 45% of
+    # micrograd's demo step: bench/bench_gc.py). Every other node keeps two tuples.
     #   leaf                    _first = None, _many = None
     #   one or two parents      _first, _d_first, and _second, _d_second (None if unary;
     #                           an op with a number operand keeps the number in _d_second)
