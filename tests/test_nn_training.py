@@ -435,3 +435,47 @@ def test_fit_takes_rows_from_a_generator_and_names_an_empty_row():
     with pytest.raises(ValueError, match=r"^fit: X\[0\] is empty; each example needs its "
                                          r"input values$"):
         fit(MLP(2, [3, 1], seed=0), [[], []], [1, -1], epochs=1, progress=False)
+
+
+# --- fit's bookkeeping, pinned down ----------------------------------------------------
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_without_l2_the_penalty_is_zero_and_the_loss_is_the_data_loss(compile):
+    X, y = data.make_moons(12, seed=2, signed=True)
+    model = MLP(2, [3, 1], seed=4)
+    start = evaluate(model, X, y, "hinge")[0]
+    history = fit(model, X, y, loss="hinge", epochs=2, optimizer=SGD(model.parameters(), lr=0.1),
+                  progress=False, compile=compile)
+    assert history.penalty == [0.0, 0.0]
+    assert history.loss[0] == pytest.approx(start, rel=1e-12)
+    assert history.data_loss == history.loss
+
+
+def test_callbacks_see_the_step_count_grow_by_one_per_batch():
+    from nn import LambdaCallback
+    X, y = data.make_moons(12, seed=2, signed=True)
+    seen = []
+    def note(run, step, loss):
+        seen.append((step, run.step))
+
+    fit(MLP(2, [3, 1], seed=4), X, y, epochs=2, batch_size=5, progress=False,
+        callbacks=[LambdaCallback(on_batch_end=note)])
+    assert seen == [(k, k) for k in range(1, 7)]         # 3 batches of 5, 5, 2 per epoch
+
+
+def test_a_history_read_back_holds_its_own_lists():
+    from nn import History
+    record = {"loss": [1.0, 0.5], "lr": [0.1, 0.1]}
+    history = History.from_dict(record)
+    record["loss"].append(0.25)                          # the caller's list, changed later
+    assert history.loss == [1.0, 0.5]
+
+
+def test_evaluate_uses_the_hinge_loss_by_default_and_names_itself_when_refusing():
+    model = MLP(2, [1], seed=0)
+    assert evaluate(model, [[0.0, 0.0]], [1]) == (1.0, 0.0)
+    with pytest.raises(ValueError, match=r"^evaluate: X\[1\]\[0\] is nan; the data must be "):
+        evaluate(model, [[0.0, 0.0], [math.nan, 0.0]], [1, -1])
+    with pytest.raises(ValueError, match=r"^evaluate: y\[0\]: hinge: targets must be -1 or 1"):
+        evaluate(model, [[0.0, 0.0]], [0])
