@@ -479,3 +479,18 @@ def test_evaluate_uses_the_hinge_loss_by_default_and_names_itself_when_refusing(
         evaluate(model, [[0.0, 0.0], [math.nan, 0.0]], [1, -1])
     with pytest.raises(ValueError, match=r"^evaluate: y\[0\]: hinge: targets must be -1 or 1"):
         evaluate(model, [[0.0, 0.0]], [0])
+
+
+def test_compiled_training_accumulates_gradients_like_eager_for_parameters_not_stepped():
+    # An optimiser over the first layer only: the other parameters' .grad keep adding up
+    # over the steps, on both paths, as backward() adds into leaves.
+    X, y = data.make_moons(12, seed=2, signed=True)
+    grads = []
+    for compile in (False, True):
+        model = MLP(2, [3, 1], seed=4)
+        first = model.layers[0].parameters()
+        fit(model, X, y, epochs=2, batch_size=6, optimizer=SGD(first, lr=0.1),
+            progress=False, compile=compile)
+        grads.append([p.grad for p in model.layers[1].parameters()])
+    assert grads[1] == pytest.approx(grads[0], rel=1e-9)
+    assert any(abs(g) > 0 for g in grads[0])
