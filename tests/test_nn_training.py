@@ -494,3 +494,15 @@ def test_compiled_training_accumulates_gradients_like_eager_for_parameters_not_s
         grads.append([p.grad for p in model.layers[1].parameters()])
     assert grads[1] == pytest.approx(grads[0], rel=1e-9)
     assert any(abs(g) > 0 for g in grads[0])
+
+
+def test_an_overflow_inside_a_step_is_reported_as_divergence_at_that_step():
+    from nn import TrainingDiverged
+    X, y = data.make_regression_curve(10, seed=0)
+    model = MLP(1, [4, 1], activation="tanh", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the explosion warnings on the way there
+        with pytest.raises(TrainingDiverged, match=r"^training diverged at epoch 6, step 6: "
+                                                   r"a number overflowed \("):
+            fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e30),
+                epochs=20, progress=False, compile=True)
