@@ -506,3 +506,37 @@ def test_an_overflow_inside_a_step_is_reported_as_divergence_at_that_step():
                                                    r"a number overflowed \("):
             fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e30),
                 epochs=20, progress=False, compile=True)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_an_epochs_numbers_are_means_over_all_its_batches(compile):
+    # a learning rate so small the weights do not move: the epoch's loss, penalty and
+    # accuracy are then those of the whole data set at the starting weights
+    X, y = data.make_moons(12, seed=2, signed=True)
+    model = MLP(2, [3, 1], seed=4)
+    loss, accuracy = evaluate(model, X, y, "hinge")
+    penalty = 0.01 * sum(p.data ** 2 for p in model.parameters())
+    history = fit(model, X, y, loss="hinge", epochs=1, batch_size=5, l2_penalty=0.01,
+                  optimizer=SGD(model.parameters(), lr=1e-300), progress=False, compile=compile)
+    assert history.loss[0] == pytest.approx(loss + penalty, rel=1e-12)
+    assert history.penalty[0] == pytest.approx(penalty, rel=1e-12)
+    assert history.accuracy[0] == accuracy
+
+
+def test_the_compiled_validation_measures_what_evaluate_measures():
+    # the validator's numbers against evaluate() on the same final weights (eager and
+    # compiled training can differ in the last bits of a weight, and where every hidden
+    # unit is off the output is the bias: its sign then decides an accuracy)
+    X, y = data.make_moons(20, seed=2, signed=True)
+    X_val, y_val = data.make_moons(15, seed=3, signed=True)
+    for compile in (False, True):
+        model = MLP(2, [3, 1], seed=4)
+        history = fit(model, X, y, epochs=2, validation=(X_val, y_val), progress=False,
+                      compile=compile)
+        loss, accuracy = evaluate(model, X_val, y_val, "hinge")
+        assert history.val_loss[-1] == pytest.approx(loss, rel=1e-12)
+        assert history.val_accuracy[-1] == accuracy and len(history.val_accuracy) == 2
+    Xr, yr = data.make_regression_curve(10, seed=0)
+    regression = fit(MLP(1, [3, 1], activation="tanh", seed=0), Xr, yr, loss="mse", epochs=1,
+                     validation=(Xr, yr), progress=False, compile=True)
+    assert regression.val_accuracy == [] and len(regression.val_loss) == 1
