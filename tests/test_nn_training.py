@@ -540,3 +540,29 @@ def test_the_compiled_validation_measures_what_evaluate_measures():
     regression = fit(MLP(1, [3, 1], activation="tanh", seed=0), Xr, yr, loss="mse", epochs=1,
                      validation=(Xr, yr), progress=False, compile=True)
     assert regression.val_accuracy == [] and len(regression.val_loss) == 1
+
+
+def test_the_epoch_logs_callbacks_get_and_the_time_recorded():
+    from nn import LambdaCallback
+    X, y = data.make_moons(12, seed=2, signed=True)
+    logs_seen = []
+    model = MLP(2, [3, 1], seed=4)
+    opt = SGD(model.parameters(), lr=0.3)
+    history = fit(model, X, y, epochs=3, l2_penalty=0.01, optimizer=opt, progress=False,
+                  callbacks=[LambdaCallback(on_epoch_end=lambda run, epoch, logs:
+                                            logs_seen.append(dict(logs)))])
+    for logs in logs_seen:
+        assert logs["data_loss"] == pytest.approx(logs["loss"] - logs["penalty"], rel=1e-12)
+        assert logs["lr"] == 0.3 and 0.0 <= logs["accuracy"] <= 1.0
+    assert 0.0 < history.seconds[0] <= history.seconds[-1] < 60.0   # since the start
+
+
+def test_a_plain_function_as_the_loss_trains_with_no_accuracy():
+    X, y = data.make_regression_curve(10, seed=0)
+
+    def squared_error(predictions, targets):
+        return sum((p - t) ** 2 for p, t in zip(predictions, targets)) * (1 / len(targets))
+
+    history = fit(MLP(1, [3, 1], activation="tanh", seed=0), X, y, loss=squared_error,
+                  epochs=2, progress=False)
+    assert history.accuracy == [] and len(history.loss) == 2
