@@ -566,3 +566,49 @@ def test_a_plain_function_as_the_loss_trains_with_no_accuracy():
     history = fit(MLP(1, [3, 1], activation="tanh", seed=0), X, y, loss=squared_error,
                   epochs=2, progress=False)
     assert history.accuracy == [] and len(history.loss) == 2
+
+
+def test_record_takes_false_true_a_number_or_a_recorder_and_nothing_else():
+    X, y = data.make_moons(10, seed=1, signed=True)
+
+    def run(record):
+        return fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, progress=False, record=record)
+
+    assert run(False).record is None and run(None).record is None
+    assert run(True).record.epochs == [0, 1, 2]          # before training, then every epoch
+    assert run(2).record.epochs == [0, 2]
+    with pytest.raises(TypeError, match=r"^fit: record must be a number of epochs or a "
+                                        r"TrainingRecorder, got str$"):
+        run("every")
+
+
+def test_no_progress_bar_unless_asked(capsys):
+    X, y = data.make_moons(10, seed=1, signed=True)
+    fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_divergence_guard_acts_before_the_users_callbacks():
+    from nn import LambdaCallback, TrainingDiverged
+    X, y = data.make_regression_curve(10, seed=0)
+    model = MLP(1, [4, 1], activation="tanh", seed=0)
+    steps = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TrainingDiverged, match=r"step 6: the loss became inf"):
+            fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e30), epochs=20,
+                progress=False, callbacks=[
+                    LambdaCallback(on_batch_end=lambda run, step, loss: steps.append(step))])
+    assert steps == [1, 2, 3, 4, 5]                      # never shown the infinite loss
+
+
+def test_the_old_keywords_warn_at_the_callers_line(monkeypatch):
+    monkeypatch.setattr("nn.train._warned", set())
+    X, y = data.make_moons(8, seed=1, signed=True)
+    with pytest.warns(FutureWarning, match=r"^fit\(patience=\.\.\.\) is replaced by") as w:
+        fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, progress=False, tolerance=1e-9, patience=5)
+    assert {warning.filename for warning in w} == {__file__}
+    with pytest.raises(ValueError, match=r"^fit: patience needs tolerance \(the improvement "
+                                         r"that counts\); or use callbacks=\[EarlyStopping\("
+                                         r"patience=\.\.\.\)\]$"):
+        fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, progress=False, patience=5)
