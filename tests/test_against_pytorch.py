@@ -44,7 +44,10 @@ def torch_op(op, args):
         return args[0] ** op.constant
     number_operand = {"add_const": lambda x, k: x + k, "sub_const": lambda x, k: x - k,
                       "rsub_const": lambda x, k: k - x, "mul_const": lambda x, k: x * k,
-                      "div_const": lambda x, k: x / k, "rdiv_const": lambda x, k: k / x}
+                      "div_const": lambda x, k: x / k,
+                      # a number over a tensor is reciprocal(x) * k in PyTorch, which
+                      # overflows at x = 5e-309 where k / x does not: divide two tensors
+                      "rdiv_const": lambda x, k: torch.tensor(k, dtype=torch.float64) / x}
     if name in number_operand:
         return number_operand[name](args[0], op.constant)
     if name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos"):
