@@ -612,3 +612,28 @@ def test_the_old_keywords_warn_at_the_callers_line(monkeypatch):
                                          r"that counts\); or use callbacks=\[EarlyStopping\("
                                          r"patience=\.\.\.\)\]$"):
         fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, progress=False, patience=5)
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"epochs": 2.5}, ValueError, r"^fit: epochs must be a positive whole number, got 2\.5$"),
+    ({"initial_epoch": 1.5}, ValueError,
+     r"^fit: initial_epoch must be a whole number from 0 to 100, got 1\.5$"),
+    ({"y": (t for t in [1, -1])}, TypeError,
+     r"^fit: the targets must be a sequence \(a list or an array\), got generator$"),
+    ({"y": [0] * 12, "loss": "cross_entropy"}, ValueError,
+     r"^fit: the cross_entropy loss takes a row of logits per example \(several outputs\), "
+     r"but the model gives 1 \(TypeError: 'Value' object is not iterable\)$"),
+])
+def test_fit_refuses_with_the_exact_reason(options, error, message):
+    X, y = data.make_moons(12, seed=0, signed=True)
+    arguments = {"X": X, "y": y, "progress": False, **options}
+    with pytest.raises(error, match=message):
+        fit(MLP(2, [3, 1], seed=0), **arguments)
+
+
+def test_the_old_tolerance_alone_stops_after_five_epochs_without_that_improvement():
+    X, y = data.make_moons(12, seed=0, signed=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        history = fit(MLP(2, [3, 1], seed=0), X, y, epochs=50, tolerance=1e9, progress=False)
+    assert history.epochs == 6 and history.stopped_early      # 1, then 5 without a 1e9 gain
