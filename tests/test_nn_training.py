@@ -637,3 +637,10 @@ def test_the_old_tolerance_alone_stops_after_five_epochs_without_that_improvemen
         warnings.simplefilter("ignore", FutureWarning)
         history = fit(MLP(2, [3, 1], seed=0), X, y, epochs=50, tolerance=1e9, progress=False)
     assert history.epochs == 6 and history.stopped_early      # 1, then 5 without a 1e9 gain
+
+
+def test_fit_takes_one_example_and_refuses_none():
+    history = fit(MLP(2, [3, 1], seed=0), [[0.5, -0.5]], [1], epochs=2, progress=False)
+    assert len(history.loss) == 2
+    with pytest.raises(ValueError, match=r"^fit: X is empty$"):
+        fit(MLP(2, [3, 1], seed=0), [], [], progress=False)
