@@ -605,8 +605,10 @@ def test_the_divergence_guard_acts_before_the_users_callbacks():
 def test_the_old_keywords_warn_at_the_callers_line(monkeypatch):
     monkeypatch.setattr("nn.train._warned", set())
     X, y = data.make_moons(8, seed=1, signed=True)
-    with pytest.warns(FutureWarning, match=r"^fit\(patience=\.\.\.\) is replaced by") as w:
+    with pytest.warns(FutureWarning) as w:
         fit(MLP(2, [4, 1], seed=0), X, y, epochs=2, progress=False, tolerance=1e-9, patience=5)
+    assert sorted(str(warning.message).split(" is ")[0] for warning in w) == [
+        "fit(patience=...)", "fit(tolerance=...)"]
     assert {warning.filename for warning in w} == {__file__}
     with pytest.raises(ValueError, match=r"^fit: patience needs tolerance \(the improvement "
                                          r"that counts\); or use callbacks=\[EarlyStopping\("
@@ -616,6 +618,7 @@ def test_the_old_keywords_warn_at_the_callers_line(monkeypatch):
 
 @pytest.mark.parametrize("options, error, message", [
     ({"epochs": 2.5}, ValueError, r"^fit: epochs must be a positive whole number, got 2\.5$"),
+    ({"batch_size": 0}, ValueError, r"^fit: batch_size must be a positive whole number, got 0$"),
     ({"initial_epoch": 1.5}, ValueError,
      r"^fit: initial_epoch must be a whole number from 0 to 100, got 1\.5$"),
     ({"y": (t for t in [1, -1])}, TypeError,
@@ -644,3 +647,12 @@ def test_fit_takes_one_example_and_refuses_none():
     assert len(history.loss) == 2
     with pytest.raises(ValueError, match=r"^fit: X is empty$"):
         fit(MLP(2, [3, 1], seed=0), [], [], progress=False)
+
+
+def test_fits_defaults_100_epochs_of_sgd_at_0_05_shuffled_with_seed_0():
+    X, y = data.make_moons(6, seed=0, signed=True)
+    history = fit(MLP(2, [2, 1], seed=0), X, y, batch_size=2, progress=False)
+    assert history.epochs == 100 and history.lr == [0.05] * 100
+    seeded = fit(MLP(2, [2, 1], seed=0), X, y, batch_size=2, seed=0, progress=False,
+                 optimizer=None)
+    assert seeded.loss == history.loss
