@@ -222,6 +222,7 @@ def test_compile_gives_the_eager_numbers(tmp_path, capsys):
     assert ", compiled" in compiled
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 def test_the_regression_curve_trains_with_mse_and_draws_its_fit(tmp_path, capsys):
     assert main(["--dataset", "regression", "--no-progress", "--output", str(tmp_path),
                  "--no-player", "--no-graph"]) == 0

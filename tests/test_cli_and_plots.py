@@ -27,6 +27,7 @@ def svg_size(path: Path) -> tuple[float, float]:
     return float(width), float(height)
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 def test_default_demo_reaches_95_percent_and_writes_its_files(tmp_path, capsys):
     assert main(["--output", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out

@@ -138,6 +138,7 @@ def test_parents_always_come_before_children(expr):
         assert all(position[p] < position[node] for p in node.parents)
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 def test_a_million_deep_chain_works_without_recursion():
     x = Value(0.5)
     y = x

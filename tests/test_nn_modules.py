@@ -39,6 +39,7 @@ def test_gradients_through_an_mlp_match_finite_differences():
     assert gradcheck(lambda a, b, c: model([a, b, c]), [0.2, -0.4, 0.9])
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 def test_micrograd_demo_code_runs_unchanged_apart_from_imports():
     np = pytest.importorskip("numpy")
     points, labels = make_moons(100, noise=0.1, seed=0)

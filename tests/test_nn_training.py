@@ -210,6 +210,7 @@ def test_schedules():
 # --- fit ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 @pytest.mark.parametrize("batch_size, epochs, lr, momentum",
                          [(None, 80, 0.5, 0.9), (1, 15, 0.02, 0.0), (10, 25, 0.1, 0.9)],
                          ids=["full-batch", "stochastic", "mini-batch"])
@@ -233,6 +234,7 @@ def test_fit_converges_on_xor(batch_size, epochs):
     assert evaluate(model, X, y, "binary_cross_entropy")[1] == 1.0
 
 
+@pytest.mark.slow  # end to end: make test runs it, make test-fast does not
 @pytest.mark.parametrize("batch_size, epochs", [(None, 300), (1, 40), (10, 80)],
                          ids=["full-batch", "stochastic", "mini-batch"])
 def test_fit_converges_on_a_regression_curve(batch_size, epochs):
