@@ -147,10 +147,8 @@ class Value:
         with _clock:
             _now += 1
             self._stamp = _now
-        parents = self.parents
-        if parents:  # its own number no longer matches what its parents gave
-            self._first = self._second = None
-            self._many, self._d_many = parents, _CHANGED
+        if self.parents:  # its own number no longer matches what its parents gave
+            self._keep_edges_as_many(_CHANGED)
 
     # --- introspection ---------------------------------------------------------------
 
@@ -202,7 +200,7 @@ class Value:
             if self._second is None:
                 return (self._d_first,)
             return (self._d_first, self._d_second)
-        if self._many is None or not self._many:
+        if not self._many:
             return ()
         if type(self._d_many) is _UserRule:
             raise _needs_table_rule(self, "local_derivatives")
@@ -231,8 +229,7 @@ class Value:
         if type(self._d_many) is _UserRule:
             self._d_many.op = text
         else:
-            self._many, self._d_many = self.parents, _UserRule(text)
-            self._first = self._second = None
+            self._keep_edges_as_many(_UserRule(text))
 
     # --- micrograd's backward, one node at a time ---------------------------------------
 
@@ -264,10 +261,14 @@ class Value:
     def _backward(self, function: Callable[[], None]) -> None:
         if not callable(function):
             raise TypeError(f"Value._backward must be a function, got {type(function).__name__}")
-        op = self._op
-        self._many, self._d_many = self.parents, _UserRule(op, function)
-        self._first = self._second = None
+        self._keep_edges_as_many(_UserRule(self._op, function))
         self._prim = None  # its gradient rule is now the closure, not the table's
+
+    def _keep_edges_as_many(self, rule: Any) -> None:
+        # The parents move to the two-tuple form (see __slots__), with ``rule`` where
+        # the slopes go: a micrograd closure, or the mark of a changed number.
+        self._many, self._d_many = self.parents, rule
+        self._first = self._second = None
 
     @property
     def is_leaf(self) -> bool:
@@ -288,8 +289,8 @@ class Value:
     # the table's rule (tests/test_primitives.py::test_hand_written_ops_match_table).
 
     # A number operand (v * 2.0, v + 1) makes no node of its own: the result is one node
-    # of MUL_CONST (ADD_CONST, ...) whose local derivatives hold the slope and, after it,
-    # the number (backward's zip stops at the one parent, so it never reads the number).
+    # of MUL_CONST (ADD_CONST, ...) with one parent, its slope in _d_first and the number
+    # in _d_second (backward reads no second slope where there is no second parent).
     # Plain float and int are recognised by their exact type first; other numbers, such
     # as NumPy's, by the slower abstract check in _number_or_value.
 
@@ -516,17 +517,6 @@ class _UserRule:
 
 def _no_backward() -> None:
     """micrograd's ``_backward`` of a leaf: nothing to push."""
-
-
-def _edges(node: Value) -> Iterable[tuple[Value, Any]]:
-    """(parent, local derivative) for each edge that passes a gradient back (an off
-    relu's passes none)."""
-    if node._first is None:
-        # strict=False: an off relu has a parent and no slope (no edge passes anything)
-        return zip(node._many or (), node._d_many or (), strict=False)
-    if node._second is None:
-        return ((node._first, node._d_first),)
-    return ((node._first, node._d_first), (node._second, node._d_second))
 
 
 def _checked_number(number: Any) -> float:
@@ -936,8 +926,8 @@ def symbolic_local_derivatives(node: Value) -> tuple[Any, ...]:
     """The local derivatives of ``node`` as Values (graphs), from the table's rule."""
     if node._prim is None:
         raise _needs_table_rule(node, "grad(create_graph=True)")
-    if node._prim.masks_gradient:
-        return tuple(local for _, local in _edges(node))  # 1, or nothing passed back
+    if node._prim.masks_gradient:  # relu: its slope 1 where on, nothing passed back where off
+        return (node._d_first,) if node._first is not None else node._d_many
     token = _building_derivatives.set(True)
     try:
         return node.primitive.derivative(node, *node.parents)  # type: ignore[union-attr]
