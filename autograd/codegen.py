@@ -52,6 +52,10 @@ class Names:
         # float.hex tells 0.0 from -0.0; the key is never written into the code.
         return self._name(("number", type(value), float(value).hex()), "K", value)
 
+    def constant(self, value: Any, prefix: str) -> str:
+        """A new name for ``value`` (an index array, a table function): never shared."""
+        return self._name(("constant", len(self.namespace)), prefix, value)
+
     def _name(self, key: Any, prefix: str, value: Any) -> str:
         if key not in self._known:
             count = self._counts.get(prefix, 0)

@@ -45,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .batching import BatchedProgram
 from .codegen import PRODUCT, Expr, Names, written
 from .engine import TraceError, Value, _domain_error, _needs_table_rule, topological_order, tracing
 from .primitives import Primitive, masked
@@ -125,11 +126,36 @@ class CompiledFunction:
         self._trace = trace
         self._single = single
         self.source, self._program, self.calls = _generate(trace, n_inputs, wrt)
+        self._plans: dict[tuple[int, ...], BatchedProgram] = {}
 
     @property
     def steps(self) -> tuple[_Step, ...]:
         """The recorded ops, in the order the program runs them."""
         return self._trace.steps
+
+    def batched(self, shared: Sequence[int] = ()) -> BatchedProgram:
+        """The program grouped into array operations (see ``autograd.batching``), for
+        batches where the inputs at positions ``shared`` are one number for the whole
+        batch (such as a model's parameters) and the others one number per example.
+        Built once per choice of ``shared``, then kept.
+
+        Example:
+            >>> program = compile(lambda w, x: (w * x).tanh(), [0.5, 1.0])
+            >>> print(program.batched(shared=[0]).explain())
+            2 scalar ops in 2 array operations (B: examples in the batch)
+            inputs: 1 shared, 1 per example
+                0  depth   1  elementwise 1 * op of 2 arguments -> (1xB)
+                1  depth   2  elementwise 1 tanh op of 1 argument -> (1xB)
+        """
+        key = tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared")))
+        if key not in self._plans:
+            self._plans[key] = BatchedProgram(self._trace, self.n_inputs, self.wrt, key)
+        return self._plans[key]
+
+    def explain(self, shared: Sequence[int] = ()) -> str:
+        """How the batch replay groups the scalar ops into array operations: one line
+        per group (op, how many, array shapes). ``shared`` as in ``batched``."""
+        return self.batched(shared).explain()
 
     def __call__(self, *inputs: Any) -> tuple[Any, tuple[Any, ...]]:
         """Outputs and gradients for new input numbers (no Value is created)."""
@@ -141,7 +167,11 @@ class CompiledFunction:
         return (outputs[0] if self._single else outputs), gradients
 
     def batch(
-        self, *inputs: Any, reduction: str = "sum", chunk_size: int = 2048
+        self,
+        *inputs: Any,
+        reduction: str = "sum",
+        chunk_size: int = 2048,
+        grouped: bool | None = None,
     ) -> tuple[Any, tuple[Any, ...]]:
         """Run a whole batch at once: each input a NumPy array (one entry per example)
         or a number shared by all examples (such as a parameter).
@@ -150,50 +180,76 @@ class CompiledFunction:
         the batch (``reduction="mean"``: the mean); for a per-example input, an array.
         Large batches run ``chunk_size`` examples at a time, so that the arrays stay
         small enough for the processor's caches.
+
+        ``grouped``: run the ops grouped into array operations (``batched``), or one
+        NumPy call per op of the program; by default grouped when that makes at most
+        half as many array operations as there are ops.
         """
         import numpy as np
 
         if reduction not in ("sum", "mean"):
             raise ValueError(f"batch: reduction must be 'sum' or 'mean', got {reduction!r}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(
+                f"batch: chunk_size must be a positive whole number, got {chunk_size!r}"
+            )
         values = [
             x if type(x) is float else np.asarray(x, dtype=float)
             for x in self._check_inputs(inputs, arrays=True)
         ]
+        for i, v in enumerate(values):
+            if isinstance(v, np.ndarray) and v.ndim != 1:
+                raise ValueError(
+                    f"batch: input {i} must be a number or a 1-D array, got shape {v.shape}"
+                )
         sizes = {x.shape[0] for x in values if isinstance(x, np.ndarray)}
         if len(sizes) > 1:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
         size = sizes.pop() if sizes else 1
-        shared = [type(values[position]) is float for position in self.wrt]
+        shared = [i for i, v in enumerate(values) if type(v) is float]
+        plan = self.batched(shared)
+        if grouped is None:
+            grouped = 2 * len(plan.groups) <= plan.n_steps
         outputs: list[list[Any]] = []
         totals = [0.0] * len(self.wrt)
         per_example: list[list[Any]] = [[] for _ in self.wrt]
         for start in range(0, size, chunk_size):
             count = min(chunk_size, size - start)
             chunk = [v[start : start + count] if isinstance(v, np.ndarray) else v for v in values]
-            chunk_outputs, gradients = self._run_arrays(chunk, start)
+            chunk_outputs, gradients = self._run_arrays(
+                chunk, start, count, plan if grouped else None
+            )
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
-                if not shared[k]:  # one gradient per example
+                if self.wrt[k] in plan.shared:
+                    totals[k] += gradient  # the chunk's sum
+                else:
                     per_example[k].append(np.broadcast_to(gradient, (count,)))
-                elif np.ndim(gradient):  # one contribution per example: add them up
-                    totals[k] += float(gradient.sum())
-                else:  # the same contribution for every example
-                    totals[k] += float(gradient) * count
         merged = tuple(np.concatenate(parts) for parts in zip(*outputs, strict=True))
         reduced = tuple(
             (totals[k] / size if reduction == "mean" else totals[k])
-            if shared[k]
+            if self.wrt[k] in plan.shared
             else np.concatenate(per_example[k])
             for k in range(len(self.wrt))
         )
         return (merged[0] if self._single else merged), reduced
 
-    def _run_arrays(self, values: list[Any], first: int = 0) -> tuple[Any, Any]:
+    def _run_arrays(
+        self, values: list[Any], first: int, count: int, plan: BatchedProgram | None
+    ) -> tuple[Any, Any]:
+        """One chunk's outputs, and its gradients: a shared input's summed over the
+        chunk, a per-example input's one per example."""
         import numpy as np
 
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
-                return self._program(values, self._trace.constants)
+                if plan is not None:
+                    return plan.evaluate(values)
+                outputs, gradients = self._program(values, self._trace.constants)
+                return outputs, tuple(
+                    _chunk_total(g, count) if type(v) is float else g
+                    for g, v in zip(gradients, (values[i] for i in self.wrt), strict=True)
+                )
             except (ValueError, ArithmeticError):  # FloatingPointError, or an op's own
                 pass  # error (a forward written with math)
         # NumPy met an overflow, a division by zero or an invalid operation somewhere in
@@ -201,7 +257,11 @@ class CompiledFunction:
         # overflow, inf - inf quietly gives nan), so the chunk is replayed one example
         # at a time: each example gets exactly the numbers, or the error, that the
         # program (and the eager engine) gives it alone.
-        return self._run_one_by_one(values, first)
+        outputs, gradients = self._run_one_by_one(values, first)
+        return outputs, tuple(
+            float(g.sum()) if type(values[i]) is float else g
+            for g, i in zip(gradients, self.wrt, strict=True)
+        )
 
     def _run_one_by_one(self, values: list[Any], first: int) -> tuple[Any, Any]:
         import numpy as np
@@ -309,21 +369,30 @@ def compile(
     return CompiledFunction(replace(first, leaves=()), len(values), wrt, single)
 
 
-def _checked_wrt(wrt: Any, count: int) -> tuple[int, ...]:
+def _chunk_total(gradient: Any, count: int) -> float:
+    # One contribution per example: add them up; the same for every example: times count.
+    from numpy import ndim as numpy_ndim
+
+    return float(gradient.sum()) if numpy_ndim(gradient) else float(gradient) * count
+
+
+def _checked_wrt(wrt: Any, count: int, what: str = "wrt") -> tuple[int, ...]:
     """The positions in ``wrt`` as plain ints: in range, each once. (Plain ints: the
     program's source names the gradients by position, and an int subclass could
     format itself as anything.)"""
     if isinstance(wrt, (str, bytes)) or not hasattr(wrt, "__iter__"):
-        raise TypeError(f"compile: wrt must be a list of input positions, got {wrt!r}")
+        raise TypeError(f"compile: {what} must be a list of input positions, got {wrt!r}")
     positions = []
     for item in wrt:
         if isinstance(item, bool) or not isinstance(item, int):
-            raise TypeError(f"compile: wrt holds {item!r}; input positions are whole numbers")
+            raise TypeError(f"compile: {what} holds {item!r}; input positions are whole numbers")
         position = int.__int__(item)  # the plain int, whatever the subclass says
         if not 0 <= position < count:
-            raise ValueError(f"compile: wrt names input {position}, but there are {count} inputs")
+            raise ValueError(
+                f"compile: {what} names input {position}, but there are {count} inputs"
+            )
         if position in positions:
-            raise ValueError(f"compile: wrt names input {position} twice")
+            raise ValueError(f"compile: {what} names input {position} twice")
         positions.append(position)
     return tuple(positions)
 

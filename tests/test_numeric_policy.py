@@ -49,9 +49,11 @@ def test_nan_in_any_argument_gives_nan_out_on_every_path(op):
         eager = apply(op, *[Value(a) for a in given_]).data
         program = compile(lambda *xs: apply(op, *xs), arguments)
         replayed, _ = program(*given_)
-        batched, _ = program.batch(*[numpy.array([a]) for a in given_])
+        batched, _ = program.batch(*[numpy.array([a]) for a in given_], grouped=False)
+        grouped, _ = program.batch(*[numpy.array([a]) for a in given_], grouped=True)
         assert math.isnan(eager) and math.isnan(replayed) and math.isnan(batched[0]), \
             (op, position, eager, replayed, batched)
+        assert math.isnan(grouped[0]), (op, position, grouped)
 
 
 def test_relu_and_abs_pass_nan_through_like_pytorch():
@@ -88,15 +90,19 @@ def paths(expression, inputs):
         out, gradients = program(*inputs)
         return (out, *gradients)
 
-    def batch():
-        with numpy.errstate(all="ignore"):
-            out, gradients = program.batch(*[numpy.array([v]) for v in inputs])
-        return (out[0], *[g[0] for g in gradients])
+    def batch(grouped):
+        def run():
+            with numpy.errstate(all="ignore"):
+                out, gradients = program.batch(
+                    *[numpy.array([v]) for v in inputs], grouped=grouped
+                )
+            return (out[0], *[g[0] for g in gradients])
+        return run
 
     results = {}
     for name, run in (("backward", eager_backward), ("grad", returned(False)),
                       ("grad(create_graph)", returned(True)), ("compiled", replay),
-                      ("batch", batch)):
+                      ("batch", batch(False)), ("grouped batch", batch(True))):
         try:
             results[name] = run()
         except (ValueError, ArithmeticError) as error:
@@ -122,7 +128,7 @@ def assert_one_answer(expression, inputs, results):
         # NumPy's exp, sin, ... may differ from math's in the last bit, and a graph
         # like sin(exp(21)) magnifies that a millionfold; the batch is compared to that
         # precision, every other path to 1e-12 (they run the same float code).
-        rel = 1e-5 if name == "batch" else 1e-12
+        rel = 1e-5 if "batch" in name else 1e-12
         assert all(same(a, b, rel) for a, b in zip(reference, numbers)), \
             (name, expression, inputs, results)
 
