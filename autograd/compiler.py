@@ -246,7 +246,7 @@ class CompiledFunction:
                 if plan is not None:
                     return plan.evaluate(values)
                 outputs, gradients = self._program(values, self._trace.constants)
-                return outputs, tuple(
+                return outputs, tuple(  # the sums may raise too: then one by one
                     _chunk_total(g, count) if type(v) is float else g
                     for g, v in zip(gradients, (values[i] for i in self.wrt), strict=True)
                 )
@@ -258,10 +258,11 @@ class CompiledFunction:
         # at a time: each example gets exactly the numbers, or the error, that the
         # program (and the eager engine) gives it alone.
         outputs, gradients = self._run_one_by_one(values, first)
-        return outputs, tuple(
-            float(g.sum()) if type(values[i]) is float else g
-            for g, i in zip(gradients, self.wrt, strict=True)
-        )
+        with np.errstate(all="ignore"):  # inf + -inf is nan, quietly, as for floats
+            return outputs, tuple(
+                float(g.sum()) if type(values[i]) is float else g
+                for g, i in zip(gradients, self.wrt, strict=True)
+            )
 
     def _run_one_by_one(self, values: list[Any], first: int) -> tuple[Any, Any]:
         import numpy as np

@@ -533,6 +533,41 @@ def _checked_number(number: Any) -> float:
         raise OverflowError(f"Value.data: {number!r} is too large for a float") from None
 
 
+def set_data(values: Sequence[Value], numbers: Sequence[Any]) -> None:
+    """Set the numbers of many Values at once: ``v.data = x`` for each pair, checked
+    first (nothing changes on bad input), with one tick of the clock for all. This is
+    how a training loop that keeps the numbers in an array writes them back.
+
+    Example:
+        >>> w, b = Value(1.0), Value(2.0)
+        >>> set_data([w, b], [0.5, -1.0])
+        >>> w.data, b.data
+        (0.5, -1.0)
+    """
+    global _now
+    values, numbers = list(values), list(numbers)
+    if len(values) != len(numbers):
+        raise ValueError(f"set_data: {len(values)} Values but {len(numbers)} numbers")
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"set_data: values[{i}] is a {type(v).__name__}, not a Value")
+    numbers = [x if type(x) is float else _checked_number(x) for x in numbers]
+    changed = []
+    for v, x in zip(values, numbers, strict=True):
+        if x == v._data and (x != 0 or math.copysign(1.0, x) == math.copysign(1.0, v._data)):
+            continue  # the same number (and the same sign of zero): nothing is stale
+        if not v.is_leaf:
+            v.data = x  # a computed node also keeps its edges as changed: see Value.data
+            continue
+        v._data = x
+        changed.append(v)
+    # The numbers first, then the clock, as Value.data does.
+    with _clock:
+        _now += 1
+        for v in changed:
+            v._stamp = _now
+
+
 def _checked_children(children: Any) -> tuple[Value, ...]:
     if isinstance(children, str):
         raise TypeError(

@@ -81,6 +81,36 @@ class TrainingRun:
     weights_restored: bool = False  # set by EarlyStopping(restore_best_weights=True)
     start_lr: float | None = None  # the learning rate when training started
     extra: dict[str, Any] = field(default_factory=dict)  # room for your own callbacks
+    # Compiled training keeps the numbers in arrays between steps (nn.compiled.
+    # ArrayTraining); fit writes them into the model before any callback reads it.
+    arrays: Any = field(default=None, repr=False)
+
+    def parameters_are_finite(self) -> bool:
+        """Whether every parameter of the model is a finite number (read from the
+        arrays of compiled training, without writing them back).
+
+        Example:
+            >>> from nn import MLP
+            >>> run = TrainingRun(MLP(1, [1]), None, None, [], [], None, None, 1)
+            >>> run.parameters_are_finite()
+            True
+        """
+        if self.arrays is not None:
+            return bool(self.arrays.finite())
+        # One quick sum: inf or nan if any parameter is (or if huge ones overflow it).
+        return math.isfinite(sum(p.data for p in self.model.parameters()))
+
+    def write_back(self) -> None:
+        """Make the model's Values (and the optimiser's state) hold the current numbers:
+        a no-op unless compiled training holds them in arrays."""
+        if self.arrays is not None:
+            self.arrays.write_back()
+
+    def read_back(self) -> None:
+        """After code that may have changed the Values or the optimiser's state: make
+        compiled training's arrays take them."""
+        if self.arrays is not None:
+            self.arrays.read_back()
 
 
 class Callback:
@@ -92,6 +122,12 @@ class Callback:
     val_loss, val_accuracy). ``on_train_end`` runs however training ends, also when it
     stops with an error, so a callback can always clean up.
     """
+
+    #: Whether the hooks read (or change) the model's Values or the optimiser's state.
+    #: Compiled training keeps those numbers in arrays between steps and writes them
+    #: back before a hook of a callback that reads them. A callback that uses only
+    #: what its hooks are given (logs, loss, epoch) may set this to False.
+    reads_model: bool = True
 
     def on_train_begin(self, run: TrainingRun) -> None:
         """Before the first epoch."""
@@ -195,6 +231,8 @@ class EarlyStopping(Callback):
 class ProgressBar(Callback):
     """A tqdm progress bar over the epochs, showing the latest loss and accuracy."""
 
+    reads_model = False  # only the logs
+
     def __init__(self, description: str = "training") -> None:
         self.description = description
         self._bar: Any = None
@@ -244,6 +282,8 @@ class DivergenceGuard(Callback):
         self.first_loss: float | None = None
         self.warned = False
 
+    reads_model = False  # it checks the parameters with run.parameters_are_finite()
+
     def on_train_begin(self, run: TrainingRun) -> None:
         self.first_loss = None  # set by the first epoch of this run
         self.warned = False
@@ -251,9 +291,8 @@ class DivergenceGuard(Callback):
     def on_batch_end(self, run: TrainingRun, step: int, loss: float) -> None:
         if not math.isfinite(loss):
             raise diverged(run, f"the loss became {loss}")
-        # One quick sum: inf or nan if any parameter is (or if huge ones overflow the
-        # sum, which the walk below tells apart).
-        if not math.isfinite(sum(p.data for p in run.model.parameters())):
+        if not run.parameters_are_finite():
+            run.write_back()  # to name the parameter (a huge sum may be finite after all)
             bad = _first_non_finite(run.model)
             if bad is not None:
                 raise diverged(run, f"parameter {bad[0]} became {bad[1]}")
@@ -273,7 +312,7 @@ class DivergenceGuard(Callback):
         if self.on_explosion == "raise":
             raise TrainingDiverged(f"training diverged: {message}", epoch, run.step)
         self.warned = True
-        warnings.warn(message, DivergenceWarning, stacklevel=3)  # at the call of fit
+        warnings.warn(message, DivergenceWarning, stacklevel=4)  # at the call of fit
 
 
 def diverged(run: TrainingRun, what: str) -> TrainingDiverged:

@@ -51,6 +51,25 @@ class Loss:
             terms.append(self.per_example(prediction, self.encode_checked(target, outputs)))
         return sum_values(terms) * (1.0 / len(terms))
 
+    def count_correct(self, predictions: Any, targets: Sequence[Any]) -> int:
+        """How many predictions are right (0 for a regression loss). ``predictions``
+        is a list (of Values or numbers, or rows of them), or a NumPy array with one
+        entry (or row) per example, as compiled training has them.
+
+        Example:
+            >>> hinge.count_correct([Value(2.0), Value(-0.5)], [1, 1])
+            1
+        """
+        if self.is_correct is None:
+            return 0
+        if hasattr(predictions, "shape"):  # a whole batch at once
+            import numpy
+
+            return int(numpy.count_nonzero(self.is_correct(predictions, numpy.asarray(targets))))
+        return sum(
+            bool(self.is_correct(p, t)) for p, t in zip(predictions, targets, strict=True)
+        )
+
     def encode_checked(self, target: Any, outputs: int) -> tuple[float, ...]:
         """``encode(target)``, after checking the target is one this loss accepts."""
         if isinstance(target, bool) or not self.check_target(target):
@@ -64,12 +83,18 @@ def _one_hot(label: int, outputs: int) -> tuple[float, ...]:
     return tuple(1.0 if k == label else 0.0 for k in range(outputs))
 
 
-def _score(prediction: Any) -> float:
-    return prediction.data if isinstance(prediction, Value) else float(prediction)
+def _score(prediction: Any) -> Any:
+    # A Value's number, a number, or a whole batch of scores as a NumPy array.
+    if isinstance(prediction, Value):
+        return prediction.data
+    return prediction if hasattr(prediction, "shape") else float(prediction)
 
 
-def argmax(row: Sequence[Any]) -> int:
-    """The index of the largest entry (the predicted class)."""
+def argmax(row: Sequence[Any]) -> Any:
+    """The index of the largest entry (the predicted class); for a 2-D array of rows,
+    each row's (as an array). The first of equal entries wins either way."""
+    if hasattr(row, "ndim") and row.ndim == 2:
+        return row.argmax(axis=1)
     scores = [_score(v) for v in row]
     return scores.index(max(scores))
 

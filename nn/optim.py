@@ -126,6 +126,56 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def step_arrays(self, weights: Any, gradients: Any, state: dict[str, Any]) -> None:
+        """``step()`` on NumPy arrays (compiled training); SGD and Adam have it."""
+        raise NotImplementedError
+
+    def state_arrays(self) -> dict[str, Any] | None:
+        """The state as NumPy arrays, one entry per parameter in the order of
+        ``params`` (a step count shared by all as one int); None when the parameters'
+        states differ in kind, which ``step_arrays`` cannot hold.
+
+        Example:
+            >>> from autograd import Value
+            >>> opt = SGD([Value(1.0), Value(2.0)], lr=0.1, momentum=0.9)
+            >>> opt.state_arrays()          # before the first step: no state
+            {}
+            >>> for p in opt.params: p.grad = 1.0
+            >>> opt.step(); opt.state_arrays()
+            {'momentum_buffer': array([1., 1.])}
+        """
+        import numpy
+
+        entries = [self.state.get(p) for p in self.params]
+        if all(entry is None for entry in entries):
+            return {}
+        if any(entry is None or entry.keys() != entries[0].keys() for entry in entries):
+            return None
+        arrays: dict[str, Any] = {}
+        for key in entries[0]:
+            column = [entry[key] for entry in entries]
+            if key == "step":  # Adam's step count: one for all, or not an array state
+                if len(set(column)) != 1:
+                    return None
+                arrays[key] = column[0]
+            else:
+                arrays[key] = numpy.array(column, dtype=float)
+        return arrays
+
+    def load_state_arrays(self, arrays: dict[str, Any]) -> None:
+        """Set ``state`` from what ``state_arrays()`` returned (and ``step_arrays``
+        updated): per-parameter plain numbers again."""
+        if not arrays:
+            return
+        columns = {
+            key: value.tolist() if hasattr(value, "tolist") else [value] * len(self.params)
+            for key, value in arrays.items()
+        }
+        self.state = {
+            p: {key: column[i] for key, column in columns.items()}
+            for i, p in enumerate(self.params)
+        }
+
     def _gradients(self) -> list[float]:
         """Each parameter's gradient as a number. After ``backward(create_graph=True)`` a
         gradient is a Value (a graph, for higher derivatives); a step uses its number,
@@ -296,19 +346,37 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         # Read the settings once: attribute look-ups in the loop cost as much as the maths.
-        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        keep = 1.0 - self.dampening
+        update, momentum = self._update, self.momentum
         for p, grad in zip(self.params, self._gradients(), strict=True):
-            g = grad + weight_decay * p.data
+            state = self.state.setdefault(p, {}) if momentum else {}
+            p.data, buffer = update(p.data, grad, state.get("momentum_buffer"))
             if momentum:
-                state = self.state.setdefault(p, {})
-                if "momentum_buffer" in state:
-                    buf = momentum * state["momentum_buffer"] + keep * g
-                else:
-                    buf = g  # the first step starts the buffer at the gradient itself
-                state["momentum_buffer"] = buf
-                g = g + momentum * buf if self.nesterov else buf
-            p.data -= lr * g
+                state["momentum_buffer"] = buffer
+
+    def step_arrays(self, weights: Any, gradients: Any, state: dict[str, Any]) -> None:
+        """``step()`` on NumPy arrays, one entry per parameter in the order of
+        ``params``: the same formula, one array operation each. Updates ``weights``
+        and ``state`` (from ``state_arrays()``) in place."""
+        weights[:], buffer = self._update(weights, gradients, state.get("momentum_buffer"))
+        if self.momentum:
+            state["momentum_buffer"] = buffer
+
+    @property
+    def _update(self) -> Callable[[Any, Any, Any], tuple[Any, Any]]:
+        """The update of one parameter, or of an array of them: (w, grad, buffer or
+        None) -> (new w, new buffer), with this step's settings."""
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        keep, nesterov = 1.0 - self.dampening, self.nesterov
+
+        def update(w: Any, grad: Any, buffer: Any) -> tuple[Any, Any]:
+            g = grad + weight_decay * w
+            if momentum:
+                # The first step starts the buffer at the gradient itself.
+                buffer = g if buffer is None else momentum * buffer + keep * g
+                g = g + momentum * buffer if nesterov else buffer
+            return w - lr * g, buffer
+
+        return update
 
     def _check_combination(self, settings: dict[str, Any], where: str) -> None:
         if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
@@ -354,24 +422,50 @@ class Adam(Optimizer):
         return int(self.state.get(self.params[0], {}).get("step", 0))
 
     def step(self) -> None:
-        b1, b2 = self.betas
-        lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
         # By step count (an int, kept in the float-valued state): usually one entry.
-        corrections: dict[float, tuple[float, float]] = {}
+        updates: dict[int, Callable[..., tuple[float, float, float]]] = {}
         for p, grad in zip(self.params, self._gradients(), strict=True):
             state = self.state.get(p)
             if state is None:  # the moments start at zero, as in the paper
                 state = self.state[p] = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
             t = state["step"] = state["step"] + 1
-            if t not in corrections:
-                corrections[t] = (1.0 - b1**t, 1.0 - b2**t)
-            correction1, correction2 = corrections[t]
-            g = grad + weight_decay * p.data
-            m = state["exp_avg"] = b1 * state["exp_avg"] + (1.0 - b1) * g
-            v = state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1.0 - b2) * g * g
+            if t not in updates:
+                updates[t] = self._update(t, math.sqrt)
+            p.data, state["exp_avg"], state["exp_avg_sq"] = updates[t](
+                p.data, grad, state["exp_avg"], state["exp_avg_sq"]
+            )
+
+    def step_arrays(self, weights: Any, gradients: Any, state: dict[str, Any]) -> None:
+        """``step()`` on NumPy arrays, one entry per parameter in the order of
+        ``params``: the same formula, one array operation each. Updates ``weights``
+        and ``state`` (from ``state_arrays()``) in place."""
+        import numpy
+
+        if not state:
+            zeros = numpy.zeros_like(weights)  # the moments start at zero
+            state.update(step=0, exp_avg=zeros, exp_avg_sq=zeros.copy())
+        state["step"] += 1
+        update = self._update(state["step"], numpy.sqrt)
+        weights[:], state["exp_avg"], state["exp_avg_sq"] = update(
+            weights, gradients, state["exp_avg"], state["exp_avg_sq"]
+        )
+
+    def _update(self, t: int, sqrt: Callable[[Any], Any]) -> Callable[..., tuple[Any, Any, Any]]:
+        """Step ``t``'s update of one parameter, or of an array of them:
+        (w, grad, m, v) -> (new w, new m, new v)."""
+        b1, b2 = self.betas
+        lr, eps, weight_decay = self.lr, self.eps, self.weight_decay
+        correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
+
+        def update(w: Any, grad: Any, m: Any, v: Any) -> tuple[Any, Any, Any]:
+            g = grad + weight_decay * w
+            m = b1 * m + (1.0 - b1) * g
+            v = b2 * v + (1.0 - b2) * g * g
             m_hat = m / correction1
             v_hat = v / correction2
-            p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
+            return w - lr * m_hat / (sqrt(v_hat) + eps), m, v
+
+        return update
 
     def _state_rules(self, settings: dict[str, Any]) -> dict[str, Rule]:
         # exp_avg_sq is a mean of squares: a negative one would fail in sqrt at the next step

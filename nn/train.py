@@ -34,7 +34,7 @@ from .callbacks import (
     diverged,
 )
 from .checks import check_count, check_number
-from .compiled import CompiledLoss
+from .compiled import ArrayTraining, CompiledLoss
 from .losses import LOSSES, Loss, l2, l2_value_and_gradient
 from .modules import Module
 from .optim import SGD, LRScheduler, Optimizer
@@ -197,39 +197,32 @@ def fit(
     )
     if isinstance(callbacks, Callback):  # one callback, not in a list: take it as one
         callbacks = [callbacks]
-    every = _callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder)
-    step = _compiled_step(model, loss_fn, X, y) if compile else _eager_step
-    validate = _validator(model, loss_fn, validation, compile)
+    hooks = _Hooks(_callbacks([*callbacks, *_from_deprecated(deprecated)], progress, recorder))
+    step = _compiled_steps(run, l2_penalty) if compile else _EagerSteps(run, l2_penalty)
+    validate = _validator(run, validation, compile)
     rng = random.Random(seed)
+    # Full-batch descent sums over every example whatever their order: no shuffle.
+    shuffle = shuffle and (batch_size or len(X)) < len(X)
     for _ in range(initial_epoch):  # the shuffles the epochs already trained used
         _epoch_order(len(X), shuffle, rng)
     started = time.perf_counter()
     try:
-        for callback in every:
-            callback.on_train_begin(run)
+        hooks.call("on_train_begin", run)
         for epoch in range(initial_epoch + 1, epochs + 1):
             run.epoch = epoch
-            for callback in every:
-                callback.on_epoch_begin(run, epoch)
+            hooks.call("on_epoch_begin", run, epoch)
             history.lr.append(optimizer.lr)
-            totals = _train_one_epoch(
-                run,
-                _epoch_order(len(X), shuffle, rng),
-                batch_size or len(X),
-                l2_penalty,
-                step,
-                every,
-            )
+            order = step.positions(_epoch_order(len(X), shuffle, rng))
+            totals = _train_one_epoch(run, order, batch_size or len(X), step, hooks)
             logs = _record(history, totals, validate, started)
             if scheduler is not None:
                 scheduler.step()
-            for callback in every:
-                callback.on_epoch_end(run, epoch, logs)
+            hooks.call("on_epoch_end", run, epoch, logs)
             if run.stop_training:
                 break
     finally:
-        for callback in every:
-            callback.on_train_end(run)
+        run.write_back()  # also on an error: the model holds the numbers reached
+        hooks.call("on_train_end", run)
     if recorder is not None:
         history.record = recorder.record
     return history
@@ -252,72 +245,136 @@ class _EpochTotals:
 
 
 def _train_one_epoch(
-    run: TrainingRun,
-    order: list[int],
-    batch_size: int,
-    l2_penalty: float,
-    step: Callable,
-    every: list[Callback],
+    run: TrainingRun, order: Any, batch_size: int, step: _Steps, hooks: _Hooks
 ) -> _EpochTotals:
     totals = _EpochTotals(classifies=_is_classifier(run.loss))
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
-        run.optimizer.zero_grad()
         try:
-            batch_loss, penalty, predictions = step(
-                run.model, run.X, run.y, batch, run.loss, l2_penalty
-            )
-            run.optimizer.step()
+            batch_loss, penalty, correct = step(batch)
         except (OverflowError, FloatingPointError) as error:
             run.step += 1
+            run.write_back()
             raise diverged(run, f"a number overflowed ({error})") from error
         run.step += 1
         run.history.steps += 1
         totals.loss += batch_loss * len(batch)
         totals.penalty += penalty * len(batch)
         totals.examples += len(batch)
-        totals.correct += _count_correct(run.loss, predictions, [run.y[i] for i in batch])
-        for callback in every:
-            callback.on_batch_end(run, run.step, batch_loss)
+        totals.correct += correct
+        hooks.call("on_batch_end", run, run.step, batch_loss)
     return totals
 
 
-def _eager_step(
-    model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable, l2_penalty: float
-) -> tuple[float, float, list]:
-    """Build the batch's graph, backpropagate: parameters' .grad hold the gradient."""
-    predictions = [model(X[i]) for i in batch]
-    batch_loss = loss_fn(predictions, [y[i] for i in batch])
-    penalty = 0.0
-    if l2_penalty:
-        penalty_value = l2(model.parameters(), l2_penalty)
-        batch_loss = batch_loss + penalty_value
-        penalty = penalty_value.data
-    batch_loss.backward()
-    return batch_loss.data, penalty, predictions
+class _Hooks:
+    """The run's callbacks, by hook: each hook calls only the callbacks that override
+    it, and brings the model's Values up to date first for those that read them (see
+    ``Callback.reads_model``)."""
+
+    def __init__(self, callbacks: list[Callback]) -> None:
+        self.callbacks = callbacks
+        self._by_hook = {name: [c for c in callbacks if _overrides(c, name)] for name in _HOOKS}
+
+    def call(self, name: str, run: TrainingRun, *arguments: Any) -> None:
+        for callback in self._by_hook[name]:
+            if callback.reads_model:
+                run.write_back()
+                getattr(callback, name)(run, *arguments)
+                run.read_back()  # it may have changed the numbers
+            else:
+                getattr(callback, name)(run, *arguments)
 
 
-def _compiled_step(model: Module, loss_fn: Callable, X: list, y: Sequence) -> Callable:
-    """A step function replaying one example's compiled loss over each batch."""
-    # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
-    compiled = CompiledLoss(model, loss_fn, X, y)
-    params = compiled.params
+def _overrides(callback: Callback, hook: str) -> bool:
+    # A subclass's method, or a function set on the instance (LambdaCallback).
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", None) is not getattr(Callback, hook)
 
-    def step(
-        model: Module, X: list, y: Sequence, batch: list[int], loss_fn: Callable, l2_penalty: float
-    ) -> tuple[float, float, list]:
-        batch_loss, predictions, gradients = compiled.evaluate(batch)
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+class _Steps:
+    """How ``fit`` takes one optimiser step on a batch: ``step(batch)`` returns the
+    batch's loss (penalty included), the penalty and the number of right predictions."""
+
+    def __init__(self, run: TrainingRun, l2_penalty: float) -> None:
+        self.run, self.l2_penalty = run, l2_penalty
+
+    def positions(self, order: list[int]) -> Any:
+        """The epoch's order of examples, as ``step`` takes its batches."""
+        return order
+
+    def __call__(self, batch: Any) -> tuple[float, float, int]:
+        raise NotImplementedError
+
+
+class _EagerSteps(_Steps):
+    """Build the batch's graph, backpropagate, step the optimiser on the Values."""
+
+    def __call__(self, batch: list[int]) -> tuple[float, float, int]:
+        run = self.run
+        run.optimizer.zero_grad()
+        predictions = [run.model(run.X[i]) for i in batch]
+        labels = [run.y[i] for i in batch]
+        batch_loss = run.loss(predictions, labels)
+        penalty = 0.0
+        if self.l2_penalty:
+            penalty_value = l2(run.model.parameters(), self.l2_penalty)
+            batch_loss = batch_loss + penalty_value
+            penalty = penalty_value.data
+        batch_loss.backward()
+        run.optimizer.step()
+        return batch_loss.data, penalty, _count_correct(run.loss, predictions, labels)
+
+
+class _CompiledSteps(_Steps):
+    """Replay one example's compiled loss over the batch into the parameters' .grad,
+    then step the optimiser on the Values (for optimisers that cannot step on arrays,
+    and without NumPy)."""
+
+    def __init__(self, run: TrainingRun, l2_penalty: float, compiled: CompiledLoss) -> None:
+        super().__init__(run, l2_penalty)
+        self.compiled = compiled
+
+    def __call__(self, batch: list[int]) -> tuple[float, float, int]:
+        run, params = self.run, self.compiled.params
+        run.optimizer.zero_grad()
+        batch_loss, correct, gradients = self.compiled.evaluate(batch)
         for p, g in zip(params, gradients, strict=True):
             p.grad += g
         penalty = 0.0
-        if l2_penalty:
-            penalty, penalty_gradients = l2_value_and_gradient(params, l2_penalty)
+        if self.l2_penalty:
+            penalty, penalty_gradients = l2_value_and_gradient(params, self.l2_penalty)
             batch_loss += penalty
             for p, g in zip(params, penalty_gradients, strict=True):
                 p.grad += g
-        return batch_loss, penalty, predictions
+        run.optimizer.step()
+        return batch_loss, penalty, correct
 
-    return step
+
+class _ArraySteps(_Steps):
+    """Compiled training with the numbers in arrays (``nn.compiled.ArrayTraining``)."""
+
+    def __init__(self, run: TrainingRun, l2_penalty: float, arrays: ArrayTraining) -> None:
+        super().__init__(run, l2_penalty)
+        self.arrays = arrays
+        run.arrays = arrays
+
+    def positions(self, order: list[int]) -> Any:
+        return self.arrays.np.array(order)
+
+    def __call__(self, batch: Any) -> tuple[float, float, int]:
+        return self.arrays.step(batch)
+
+
+def _compiled_steps(run: TrainingRun, l2_penalty: float) -> _Steps:
+    # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
+    compiled = CompiledLoss(run.model, run.loss, run.X, run.y)
+    arrays = ArrayTraining(compiled, run.optimizer, l2_penalty)
+    if arrays.available:
+        return _ArraySteps(run, l2_penalty, arrays)
+    return _CompiledSteps(run, l2_penalty, compiled)
 
 
 def evaluate(
@@ -344,13 +401,14 @@ def evaluate(
 
 
 def _validator(
-    model: Module, loss_fn: Callable, validation: tuple | None, compile: bool
+    run: TrainingRun, validation: tuple | None, compile: bool
 ) -> Callable[[], tuple[float, float | None]] | None:
     """A function measuring (loss, accuracy) on the validation data: with ``compile``,
     one replay of the compiled loss over all of it, else a graph-free eager pass."""
     if validation is None:
         return None
     X_val, y_val = validation
+    model, loss_fn = run.model, run.loss
     if not compile:
         return lambda: evaluate(model, X_val, y_val, loss_fn)
     # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
@@ -358,8 +416,12 @@ def _validator(
     everything = list(range(len(X_val)))
 
     def measure() -> tuple[float, float | None]:
-        loss, predictions, _ = compiled.evaluate(everything)
-        correct = _count_correct(loss_fn, predictions, y_val)
+        if run.arrays is not None:  # the numbers as they are in the training arrays
+            loss, correct, _ = compiled.evaluate_arrays(
+                run.arrays.model_weights(), compiled.numpy.arange(len(X_val))
+            )
+        else:
+            loss, correct, _ = compiled.evaluate(everything)
         return loss, correct / len(X_val) if _is_classifier(loss_fn) else None
 
     return measure
@@ -478,11 +540,10 @@ def _is_classifier(loss_fn: Callable) -> bool:
     return isinstance(loss_fn, Loss) and loss_fn.is_correct is not None
 
 
-def _count_correct(loss_fn: Callable, predictions: Sequence, targets: Sequence) -> int:
-    is_correct = loss_fn.is_correct if isinstance(loss_fn, Loss) else None
-    if is_correct is None:  # not a classifier
+def _count_correct(loss_fn: Callable, predictions: Any, targets: Sequence) -> int:
+    if not isinstance(loss_fn, Loss):  # a plain function: not a classifier
         return 0
-    return sum(is_correct(p, t) for p, t in zip(predictions, targets, strict=True))
+    return loss_fn.count_correct(predictions, targets)
 
 
 def _check_data(
