@@ -66,9 +66,7 @@ class Loss:
             import numpy
 
             return int(numpy.count_nonzero(self.is_correct(predictions, numpy.asarray(targets))))
-        return sum(
-            bool(self.is_correct(p, t)) for p, t in zip(predictions, targets, strict=True)
-        )
+        return sum(bool(self.is_correct(p, t)) for p, t in zip(predictions, targets, strict=True))
 
     def encode_checked(self, target: Any, outputs: int) -> tuple[float, ...]:
         """``encode(target)``, after checking the target is one this loss accepts."""
@@ -93,8 +91,8 @@ def _score(prediction: Any) -> Any:
 def argmax(row: Sequence[Any]) -> Any:
     """The index of the largest entry (the predicted class); for a 2-D array of rows,
     each row's (as an array). The first of equal entries wins either way."""
-    if hasattr(row, "ndim") and row.ndim == 2:
-        return row.argmax(axis=1)
+    if getattr(row, "ndim", None) == 2:
+        return row.argmax(axis=1)  # type: ignore[attr-defined]
     scores = [_score(v) for v in row]
     return scores.index(max(scores))
 

@@ -146,10 +146,12 @@ class Optimizer:
         """
         import numpy
 
-        entries = [self.state.get(p) for p in self.params]
-        if all(entry is None for entry in entries):
+        if not any(p in self.state for p in self.params):
             return {}
-        if any(entry is None or entry.keys() != entries[0].keys() for entry in entries):
+        if not all(p in self.state for p in self.params):
+            return None
+        entries = [self.state[p] for p in self.params]
+        if any(entry.keys() != entries[0].keys() for entry in entries):
             return None
         arrays: dict[str, Any] = {}
         for key in entries[0]:
@@ -423,7 +425,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         # By step count (an int, kept in the float-valued state): usually one entry.
-        updates: dict[int, Callable[..., tuple[float, float, float]]] = {}
+        updates: dict[float, Callable[..., tuple[float, float, float]]] = {}
         for p, grad in zip(self.params, self._gradients(), strict=True):
             state = self.state.get(p)
             if state is None:  # the moments start at zero, as in the paper
@@ -450,7 +452,7 @@ class Adam(Optimizer):
             weights, gradients, state["exp_avg"], state["exp_avg_sq"]
         )
 
-    def _update(self, t: int, sqrt: Callable[[Any], Any]) -> Callable[..., tuple[Any, Any, Any]]:
+    def _update(self, t: float, sqrt: Callable[[Any], Any]) -> Callable[..., tuple[Any, Any, Any]]:
         """Step ``t``'s update of one parameter, or of an array of them:
         (w, grad, m, v) -> (new w, new m, new v)."""
         b1, b2 = self.betas

@@ -1,0 +1,226 @@
+"""fit(compile=True) with the numbers in arrays: the eager path's losses, weights, grads
+and optimiser state, and Values that are current whenever user code can look."""
+
+import math
+
+import pytest
+
+import nn.compiled
+from nn import MLP, SGD, Adam, Callback, EarlyStopping, LambdaCallback, TrainingDiverged, fit
+from nn import data
+
+np = pytest.importorskip("numpy")
+
+
+def both_ways(make_optimizer, batch_size=None, epochs=5, loss="hinge", dataset=None,
+              sizes=(16, 16, 1), callbacks=(), **options):
+    """Train the same model eagerly and compiled; return both (model, optimizer, history)."""
+    X, y = dataset or data.make_moons(40, seed=0, signed=True)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(len(X[0]), list(sizes), seed=1337)
+        optimizer = make_optimizer(model.parameters())
+        history = fit(model, X, y, loss=loss, optimizer=optimizer, epochs=epochs,
+                      batch_size=batch_size, progress=False, compile=compiled,
+                      callbacks=[c() for c in callbacks], **options)
+        runs.append((model, optimizer, history))
+    return runs
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps: SGD(ps, lr=0.1),
+    "momentum": lambda ps: SGD(ps, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=1e-3),
+    "nesterov": lambda ps: SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    "adam": lambda ps: Adam(ps, lr=0.01, weight_decay=1e-3),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("batch_size", [None, 1, 16], ids=["full-batch", "stochastic", "mini"])
+def test_the_demo_workload_gives_the_eager_losses_weights_grads_and_state(name, batch_size):
+    (eager_model, eager_opt, eager), (model, opt, compiled) = both_ways(
+        OPTIMIZERS[name], batch_size=batch_size, l2_penalty=1e-4
+    )
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+    assert compiled.penalty == pytest.approx(eager.penalty, rel=1e-9)
+    assert compiled.accuracy == eager.accuracy
+    weights = [p.data for p in model.parameters()]
+    assert weights == pytest.approx([p.data for p in eager_model.parameters()], rel=1e-9,
+                                    abs=1e-12)
+    grads = [p.grad for p in model.parameters()]
+    assert grads == pytest.approx([p.grad for p in eager_model.parameters()], rel=1e-7,
+                                  abs=1e-12)
+    assert all(type(g) is float for g in grads) and all(type(w) is float for w in weights)
+    state, eager_state = opt.state_dict(), eager_opt.state_dict()
+    assert state["param_groups"] == eager_state["param_groups"]
+    assert state["state"].keys() == eager_state["state"].keys()
+    for i, entry in eager_state["state"].items():
+        assert state["state"][i] == pytest.approx(entry, rel=1e-7, abs=1e-12)
+        assert {k: type(v) for k, v in state["state"][i].items()} == \
+            {k: type(v) for k, v in entry.items()}
+
+
+def test_the_array_path_is_the_one_that_runs(monkeypatch):
+    steps = []
+    original = nn.compiled.ArrayTraining.step
+    monkeypatch.setattr(nn.compiled.ArrayTraining, "step",
+                        lambda self, batch: steps.append(len(batch)) or original(self, batch))
+    both_ways(OPTIMIZERS["adam"], batch_size=16, epochs=2)
+    assert steps == [16, 16, 8] * 2
+
+
+def test_callbacks_see_the_current_weights_grads_and_state_after_every_step():
+    seen = {}
+
+    class Watch(Callback):
+        def on_train_begin(self, run):
+            self.key = "compiled" if seen else "eager"
+            seen[self.key] = []
+
+        def on_batch_end(self, run, step, loss):
+            params = run.model.parameters()
+            state = run.optimizer.state_dict()["state"]
+            seen[self.key].append(([p.data for p in params], [p.grad for p in params], state))
+
+    both_ways(OPTIMIZERS["momentum"], batch_size=16, epochs=2, callbacks=[Watch])
+    assert len(seen["compiled"]) == len(seen["eager"]) == 6
+    for (w, g, s), (ew, eg, es) in zip(seen["compiled"], seen["eager"]):
+        assert w == pytest.approx(ew, rel=1e-9, abs=1e-12)
+        assert g == pytest.approx(eg, rel=1e-7, abs=1e-12)
+        assert [e["momentum_buffer"] for e in s.values()] == pytest.approx(
+            [e["momentum_buffer"] for e in es.values()], rel=1e-7, abs=1e-12)
+
+
+def test_a_callback_that_changes_the_weights_is_taken_into_account():
+    # Halve every weight after each epoch: the next epoch must train from there.
+    def halve(run, epoch, logs):
+        for p in run.model.parameters():
+            p.data = p.data * 0.5
+
+    runs = both_ways(OPTIMIZERS["adam"], epochs=4,
+                     callbacks=[lambda: LambdaCallback(on_epoch_end=halve)])
+    (eager_model, _, eager), (model, _, compiled) = runs
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p.data for p in eager_model.parameters()], rel=1e-9, abs=1e-12)
+
+
+def test_early_stopping_restores_the_best_weights_from_the_arrays():
+    X, y = data.make_moons(40, seed=0, signed=True)
+    validation = data.make_moons(20, seed=5, signed=True)
+    results = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 1], seed=0)
+        stop = EarlyStopping(patience=2, restore_best_weights=True)
+        history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=2.0), epochs=40,
+                      validation=validation, callbacks=[stop], progress=False,
+                      compile=compiled)
+        results.append((history, model.state_dict()))
+    (eager, eager_state), (compiled_history, state) = results
+    assert compiled_history.stopped_early and eager.stopped_early
+    assert compiled_history.best_epoch == eager.best_epoch
+    assert compiled_history.val_loss == pytest.approx(eager.val_loss, rel=1e-9)
+    assert list(state.values()) == pytest.approx(list(eager_state.values()), rel=1e-9)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # overflows are quiet, as for floats
+def test_divergence_leaves_the_model_holding_the_numbers_reached():
+    X, y = data.make_moons(30, seed=0, signed=True)
+    caught = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 1], seed=0)
+        with pytest.raises(TrainingDiverged) as error:
+            fit(model, X, y, optimizer=SGD(model.parameters(), lr=1e200), epochs=50,
+                progress=False, compile=compiled)
+        caught.append((str(error.value), [p.data for p in model.parameters()]))
+    (eager_message, eager_weights), (message, weights) = caught
+    assert message == eager_message
+    assert message.startswith("training diverged at epoch ")
+    assert not all(math.isfinite(w) for w in weights)
+    assert [str(w) for w in weights] == [str(w) for w in eager_weights]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_parameter_that_overflows_is_named_as_on_the_eager_path():
+    X, y = data.make_regression_curve(20, seed=0)
+    y = [v * 1e3 for v in y]
+    messages = []
+    for compiled in (False, True):
+        model = MLP(1, [4, 1], seed=0)
+        with pytest.raises(TrainingDiverged) as error:
+            fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e306),
+                epochs=5, progress=False, compile=compiled)
+        messages.append(str(error.value))
+    assert messages[1] == messages[0]
+    assert messages[0].startswith(
+        "training diverged at epoch 1, step 1: parameter layers.0.neurons.1.w.0 became -inf")
+
+
+def test_an_optimizer_listing_the_parameters_in_another_order_steps_on_arrays():
+    def reversed_adam(params):
+        return Adam(list(reversed(params)), lr=0.01)
+
+    (eager_model, eager_opt, eager), (model, opt, compiled) = both_ways(
+        reversed_adam, batch_size=16)
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p.data for p in eager_model.parameters()], rel=1e-9, abs=1e-12)
+    assert opt.state_dict()["state"][0] == pytest.approx(eager_opt.state_dict()["state"][0])
+
+
+def test_an_optimizer_whose_step_is_changed_steps_the_values(monkeypatch):
+    class ClippedSGD(SGD):
+        def step(self):
+            for p in self.params:
+                p.grad = max(-0.01, min(0.01, p.grad))
+            super().step()
+
+    used = []
+    monkeypatch.setattr(nn.compiled.ArrayTraining, "step",
+                        lambda self, batch: used.append(batch))
+    (_, _, eager), (_, _, compiled) = both_ways(lambda ps: ClippedSGD(ps, lr=0.5))
+    assert used == []  # its own step() ran, on the Values
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+
+
+def test_an_optimizer_over_part_of_the_model_steps_the_values():
+    X, y = data.make_moons(30, seed=0, signed=True)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 1], seed=0)
+        last_layer = model.layers[-1].parameters()
+        history = fit(model, X, y, optimizer=SGD(last_layer, lr=0.1), epochs=3,
+                      progress=False, compile=compiled)
+        runs.append((history.loss, [p.grad for p in model.parameters()]))
+    assert runs[1][0] == pytest.approx(runs[0][0], rel=1e-9)
+    assert runs[1][1] == pytest.approx(runs[0][1], rel=1e-9, abs=1e-12)
+
+
+def test_a_resumed_compiled_run_repeats_the_uninterrupted_one():
+    X, y = data.make_moons(40, seed=0, signed=True)
+
+    def train(epochs, initial_epoch=0, checkpoint=None):
+        model = MLP(2, [8, 1], seed=0)
+        optimizer = Adam(model.parameters(), lr=0.02)
+        if checkpoint is not None:
+            model.load_state_dict(checkpoint[0])
+            optimizer.load_state_dict(checkpoint[1])
+        history = fit(model, X, y, optimizer=optimizer, epochs=epochs, batch_size=8,
+                      initial_epoch=initial_epoch, progress=False, compile=True)
+        return history, (model.state_dict(), optimizer.state_dict())
+
+    whole, end = train(6)
+    half, middle = train(3)
+    rest, resumed_end = train(6, initial_epoch=3, checkpoint=middle)
+    assert half.loss + rest.loss == whole.loss
+    assert resumed_end == end
+
+
+def test_full_batch_descent_does_not_shuffle():
+    # One batch of every example: the order changes only rounding, so it is not drawn.
+    X, y = data.make_moons(20, seed=0, signed=True)
+    losses = []
+    for seed in (0, 1):
+        model = MLP(2, [4, 1], seed=0)
+        losses.append(fit(model, X, y, epochs=3, seed=seed, progress=False).loss)
+    assert losses[0] == losses[1]
