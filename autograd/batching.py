@@ -114,7 +114,11 @@ class BatchedProgram:
         self.n_inputs = n_inputs
         self.wrt = wrt
         self.shared = shared
-        self.per_example = tuple(i for i in range(n_inputs) if i not in shared)
+        self.shared_set = frozenset(shared)
+        self.per_example = tuple(i for i in range(n_inputs) if i not in self.shared_set)
+        # Where each input's gradient is: its row in the shared or per-example results.
+        self._row = {i: k for k, i in enumerate(shared)}
+        self._row.update({i: k for k, i in enumerate(self.per_example)})
         self.n_steps = len(trace.steps)
         self._constants = np.array(trace.constants, dtype=float)
         writer = _Writer(trace, n_inputs, wrt, shared)
@@ -152,10 +156,11 @@ class BatchedProgram:
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             outputs, shared_gradients, row_gradients = self.run(P, X)
         count = X.shape[1]
+        shared_gradients = shared_gradients.tolist()
         gradients = tuple(
-            float(shared_gradients[self.shared.index(position)])
-            if position in self.shared
-            else row_gradients[self.per_example.index(position)].copy()
+            shared_gradients[self._row[position]]
+            if position in self.shared_set
+            else row_gradients[self._row[position]].copy()
             for position in self.wrt
         )
         return tuple(np.broadcast_to(o, (count,)).copy() for o in outputs), gradients
@@ -248,7 +253,8 @@ class _Writer:
         n_constants = len(trace.constants)
         self.groups = group_steps(trace.steps, n_inputs, n_constants, shared)
         self.where: dict[int, tuple[_Array, int]] = {}
-        per_example = [i for i in range(n_inputs) if i not in shared]
+        shared_set = set(shared)
+        per_example = [i for i in range(n_inputs) if i not in shared_set]
         inputs_p = _Array("P", len(shared), True)
         inputs_x = _Array("X", len(per_example), False)
         constants = _Array("C", n_constants, True)
