@@ -176,6 +176,23 @@ def main() -> None:
               f" {statistics.median(theirs) * 1e3:>7.3f} ms {statistics.median(hand) * 1e3:>11.3f} ms"
               f" {ratio:>14.2f}x {limit:>14.2f}x")
 
+    print("\nthe replay alone, program.batch(): one NumPy call per op against grouped")
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    for size in SIZES:
+        points, labels = make_moons(size, signed=True)
+        compiled = nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
+        inputs = [*(p.data for p in compiled.params), *compiled._rows]
+        per_op = statistics.median(
+            one_step_seconds(lambda: compiled.program.batch(*inputs, grouped=False))
+            for _ in range(args.rounds)
+        )
+        grouped = statistics.median(
+            one_step_seconds(lambda: compiled.program.batch(*inputs, grouped=True))
+            for _ in range(args.rounds)
+        )
+        print(f"  batch {size:>6,}: per op {per_op * 1e3:7.2f} ms, grouped {grouped * 1e3:6.2f} ms"
+              f" ({per_op / grouped:.1f}x)")
+
     points, labels = make_moons(100, signed=True)
     from micrograd import engine as micro_engine
     from micrograd import nn as micro_nn

@@ -4,9 +4,9 @@
                      loss + 1e-4 L2, SGD (gc collection included, as everywhere here)
   eager nn.fit       one full-batch epoch of nn.fit on the same problem
   compiled nn.fit    nn.fit(..., compile=True) for 40 full-batch epochs, tracing
-                     included, divided by 40: NumPy batch replay, and pure-Python replay
-Then the cost per example of one compiled step as the batch grows (100 to 10,000
-points), and PyTorch on the same MLP with batched tensors, where torch is installed.
+                     included, divided by 40: NumPy (the grouped program, numbers in
+                     arrays), and pure-Python replay
+Against PyTorch and hand-written NumPy as the batch grows: bench/bench_batching.py.
 
 Run:  python bench/bench_compile.py [--repeats 5]
 """
@@ -52,43 +52,6 @@ def fit_seconds_per_step(points, labels, compile_mode: str | None) -> float:
         nn.compiled._numpy = saved
 
 
-def compiled_step_seconds(size: int, repeats: int) -> float:
-    points, labels = make_moons(size, signed=True)
-    model = nn.MLP(2, [16, 16, 1], seed=1337)
-    compiled = nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        compiled.evaluate(range(size))
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def torch_step_seconds(size: int, repeats: int) -> float | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    points, labels = make_moons(size, signed=True)
-    X = torch.tensor(points, dtype=torch.float64)
-    y = torch.tensor(labels, dtype=torch.float64)
-    model = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
-                                torch.nn.ReLU(), torch.nn.Linear(16, 1)).double()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        scores = model(X).squeeze(1)
-        loss = torch.relu(1 - y * scores).mean()
-        loss = loss + 1e-4 * sum((p * p).sum() for p in model.parameters())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -116,16 +79,6 @@ def main() -> None:
         ratio = statistics.median(b / t for b, t in zip(base, times))
         print(f"  {name:<42} median {statistics.median(times) * 1e3:9.2f} ms   "
               f"micrograd / this: {ratio:7.1f}x")
-    print("\none compiled step (NumPy batch replay) as the batch grows, against PyTorch")
-    for size in (100, 1_000, 10_000):
-        ours = compiled_step_seconds(size, max(3, args.repeats))
-        theirs = torch_step_seconds(size, max(3, args.repeats))
-        line = (f"  batch {size:>6,}: {ours * 1e3:8.2f} ms per step, "
-                f"{ours / size * 1e6:7.2f} us per example")
-        if theirs is not None:
-            line += (f" | PyTorch (batched tensors, 1 thread) {theirs * 1e3:7.2f} ms;"
-                     f" ours / PyTorch {ours / theirs:5.1f}x")
-        print(line)
 
 
 if __name__ == "__main__":

@@ -178,3 +178,13 @@ def test_the_generated_source_holds_no_numbers_from_the_data():
     program = autograd.compile(lambda x: (x * 123.456).tanh() + 9.875, [0.25])
     source = program.batched().source
     assert "123.456" not in source and "9.875" not in source and "0.25" not in source
+
+
+def test_the_readme_shows_what_explain_prints():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    model = MLP(2, [16, 16, 1], seed=0)
+    program, params = mlp_program(model, 2)
+    shown = program.explain(shared=range(len(params)))
+    assert f"```text\n{shown}\n```" in readme

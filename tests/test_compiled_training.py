@@ -224,3 +224,18 @@ def test_full_batch_descent_does_not_shuffle():
         model = MLP(2, [4, 1], seed=0)
         losses.append(fit(model, X, y, epochs=3, seed=seed, progress=False).loss)
     assert losses[0] == losses[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lr", [0.1, 1.0])  # micrograd's demo, and the CLI's default for moons
+def test_the_demo_run_drifts_from_eager_only_in_the_last_bits(lr):
+    # The README: "to about 4e-15 on the demo's 200 epochs".
+    X, y = data.make_moons(100, signed=True)
+    losses = []
+    for compiled in (False, True):
+        model = MLP(2, [16, 16, 1], seed=1337)
+        history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=lr), epochs=200,
+                      l2_penalty=1e-4, progress=False, compile=compiled)
+        losses.append(history.loss)
+    drift = max(abs(a - b) / abs(a) for a, b in zip(*losses))
+    assert drift < 1e-14
