@@ -50,7 +50,7 @@ from .primitives import WEIGHTED_SUM, Primitive, masked
 if TYPE_CHECKING:
     from .compiler import _Step, _Trace
 
-__all__ = ["BatchedProgram", "Group"]
+__all__ = ["BatchedProgram", "Group", "group_steps"]
 
 # Templates of the generated code: only names made here, slot positions and the
 # expressions the table's rules write (codegen.Expr) are substituted into them.

@@ -45,7 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .batching import BatchedProgram
+from .batching import BatchedProgram, group_steps
 from .codegen import PRODUCT, Expr, Names, written
 from .engine import TraceError, Value, _domain_error, _needs_table_rule, topological_order, tracing
 from .primitives import Primitive, masked
@@ -127,6 +127,7 @@ class CompiledFunction:
         self._single = single
         self.source, self._program, self.calls = _generate(trace, n_inputs, wrt)
         self._plans: dict[tuple[int, ...], BatchedProgram] = {}
+        self._pays: dict[tuple[int, ...], bool] = {}
 
     @property
     def steps(self) -> tuple[_Step, ...]:
@@ -156,6 +157,16 @@ class CompiledFunction:
         if given is not None and given == key:
             self._plans[given] = self._plans[key]
         return self._plans[key]
+
+    def grouping_pays(self, shared: Sequence[int] = ()) -> bool:
+        """Whether grouping (``batched``) makes at most half as many array operations as
+        there are ops, which is when ``batch`` runs grouped by default. Decided from the
+        groups alone: the grouped program is not written to answer it."""
+        key = tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared")))
+        if key not in self._pays:
+            groups = group_steps(self._trace.steps, self.n_inputs, len(self._trace.constants), key)
+            self._pays[key] = 2 * len(groups) <= len(self._trace.steps)
+        return self._pays[key]
 
     def explain(self, shared: Sequence[int] = ()) -> str:
         """How the batch replay groups the scalar ops into array operations: one line
@@ -212,9 +223,10 @@ class CompiledFunction:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
         size = sizes.pop() if sizes else 1
         shared = [i for i, v in enumerate(values) if type(v) is float]
-        plan = self.batched(shared)
         if grouped is None:
-            grouped = 2 * len(plan.groups) <= plan.n_steps
+            grouped = self.grouping_pays(shared)
+        plan = self.batched(shared) if grouped else None
+        shared_set = set(shared)
         outputs: list[list[Any]] = []
         totals = [0.0] * len(self.wrt)
         per_example: list[list[Any]] = [[] for _ in self.wrt]
@@ -226,14 +238,14 @@ class CompiledFunction:
             )
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
-                if self.wrt[k] in plan.shared_set:
+                if self.wrt[k] in shared_set:
                     totals[k] += gradient  # the chunk's sum
                 else:
                     per_example[k].append(np.broadcast_to(gradient, (count,)))
         merged = tuple(np.concatenate(parts) for parts in zip(*outputs, strict=True))
         reduced = tuple(
             (totals[k] / size if reduction == "mean" else totals[k])
-            if self.wrt[k] in plan.shared_set
+            if self.wrt[k] in shared_set
             else np.concatenate(per_example[k])
             for k in range(len(self.wrt))
         )

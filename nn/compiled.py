@@ -80,7 +80,11 @@ class CompiledLoss:
                 [x + list(t) for x, t in zip(self.X, self.targets, strict=True)], dtype=float
             ).T.copy()
             self._labels = self.numpy.asarray(y)
-            self.plan = self.program.batched(shared=range(count))
+            # Grouped into array operations (a model's layers become matrix products),
+            # unless the graph does not group, when the per-op replay is faster.
+            self.grouped = self.program.grouping_pays(range(count))
+            if self.grouped:
+                self.plan = self.program.batched(shared=range(count))
 
     def evaluate(self, batch: Sequence[int]) -> tuple[float, int, list[float]]:
         """Mean loss, the number of right predictions (0 for regression) and mean
@@ -120,12 +124,14 @@ class CompiledLoss:
         np = self.numpy
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
-                outputs, gradient, _ = self.plan.run(weights, columns)
-                return outputs, gradient
+                if self.grouped:
+                    outputs, gradient, _ = self.plan.run(weights, columns)
+                    return outputs, gradient
             except (ValueError, ArithmeticError):
                 pass
-        # NumPy met an overflow or an invalid operation: the per-op replay decides it
-        # example by example, as the eager engine does (and names an example that fails).
+        # The per-op replay: for a graph that does not group, or where NumPy met an
+        # overflow or an invalid operation, which it then decides example by example, as
+        # the eager engine does (and names an example that fails).
         outputs, gradients = self.program.batch(*weights.tolist(), *columns, grouped=False)
         return outputs, np.array(gradients)
 

@@ -239,3 +239,28 @@ def test_the_demo_run_drifts_from_eager_only_in_the_last_bits(lr):
         losses.append(history.loss)
     drift = max(abs(a - b) / abs(a) for a, b in zip(*losses))
     assert drift < 1e-14
+
+
+def test_a_model_whose_graph_does_not_group_trains_with_the_per_op_replay():
+    from autograd import Value
+    from nn import Module
+
+    class Chain(Module):  # each op waits for the one before: nothing to group
+        def __init__(self):
+            self.w = [Value(0.3 + 0.1 * k) for k in range(6)]
+
+        def __call__(self, x):
+            h = x[0]
+            for w in self.w:
+                h = (w * h + x[1]).tanh()
+            return h
+
+    X, y = data.make_moons(30, seed=0, signed=True)
+    runs = []
+    for compiled in (False, True):
+        model = Chain()
+        runs.append(fit(model, X, y, optimizer=Adam(model.parameters(), lr=0.05), epochs=3,
+                        batch_size=8, progress=False, compile=compiled).loss)
+        assert compiled is False or not nn.compiled.CompiledLoss(
+            model, nn.losses.hinge, X, y).grouped
+    assert runs[1] == pytest.approx(runs[0], rel=1e-9)
