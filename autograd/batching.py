@@ -44,7 +44,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .codegen import PRODUCT, Expr, Names, written
+from .codegen import Expr, Names, operand_text, slots_needing_gradients, written
 from .primitives import WEIGHTED_SUM, Primitive, masked
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ class _Writer:
             self.where[slot] = (inputs_x, position)
         for position in range(n_constants):
             self.where[n_inputs + position] = (constants, position)
-        self.needs_gradient = _needing_gradients(trace, wrt)
+        self.needs_gradient = slots_needing_gradients(trace.steps, wrt)
         self.gradients_made: set[str] = set()
         self.saved: dict[int, dict[str, Any]] = {}  # per group: names its backward reads
         for number, group in enumerate(self.groups):
@@ -374,7 +374,7 @@ class _Writer:
         out = Expr(result, self.names)
         slopes = written(primitive.derivative, out, *arguments)
         if slopes is not None and len(slopes) == count:
-            saved["slopes"] = [_operand(slope) for slope in slopes]
+            saved["slopes"] = [operand_text(slope) for slope in slopes]
         else:
             local = f"l{number}"
             call = self._value(primitive.derivative, "D")
@@ -510,20 +510,6 @@ class _Writer:
             if f"g{array.name}" not in self.gradients_made:
                 self._allocate(array)
         self.lines.append(_RETURN.format(outputs=", ".join(outputs), shared="gP", rows="gX"))
-
-
-def _needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
-    """Slots on a path from an input in ``wrt``: only they need gradients."""
-    needed = set(wrt)
-    for step in trace.steps:
-        if any(a in needed for a in step.arguments):
-            needed.add(step.out)
-    return needed
-
-
-def _operand(slope: Expr) -> str:
-    # Multiplied by the upstream gradient: wrap it unless that keeps the order.
-    return slope.text if slope.precedence > PRODUCT else f"({slope.text})"
 
 
 def _list(arguments: Sequence[Expr]) -> str:

@@ -221,3 +221,19 @@ def _number(x: Any, names: Names) -> Expr | None:
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Expr(names.number(x), names)
     return None
+
+
+def operand_text(slope: Expr) -> str:
+    """The text of a local derivative about to be multiplied by an upstream gradient:
+    wrapped in parentheses unless that keeps the order of operations."""
+    return slope.text if slope.precedence > PRODUCT else f"({slope.text})"
+
+
+def slots_needing_gradients(steps: Any, wrt: Any) -> set[int]:
+    """Slots on a path from an input in ``wrt``: only they need gradients. ``steps``
+    are the traced program's steps (``arguments`` and ``out`` slots), in order."""
+    needed = set(wrt)
+    for step in steps:
+        if any(a in needed for a in step.arguments):
+            needed.add(step.out)
+    return needed

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .batching import BatchedProgram, group_steps
-from .codegen import PRODUCT, Expr, Names, written
+from .codegen import Expr, Names, operand_text, slots_needing_gradients, written
 from .engine import TraceError, Value, _domain_error, _needs_table_rule, topological_order, tracing
 from .primitives import Primitive, masked
 
@@ -552,7 +552,7 @@ def _generate(
     which rules it calls at run time instead of writing them out."""
     names = Names()
     calls: dict[str, None] = {}  # an ordered set
-    needs_gradient = _slots_needing_gradients(trace, wrt)
+    needs_gradient = slots_needing_gradients(trace.steps, wrt)
     lines = [
         _HEADER,
         _UNPACK.format(targets=", ".join(f"s{i}" for i in range(n_inputs)), source="inputs"),
@@ -607,27 +607,13 @@ def _forward_lines(
         return lines
     slopes = written(step.primitive.derivative, Expr(f"s{step.out}", names), *arguments)
     if slopes is not None and len(slopes) == len(step.arguments):
-        local_texts[step.out] = [_operand_text(slope) for slope in slopes]
+        local_texts[step.out] = [operand_text(slope) for slope in slopes]
     else:
         calls[f"{step.primitive.label()}: derivative"] = None
         function = names.function(step.primitive.derivative, "D")
         lines.append(_LOCAL.format(out=step.out, function=function, args=args))
         local_texts[step.out] = [f"l{step.out}[{i}]" for i in range(len(step.arguments))]
     return lines
-
-
-def _operand_text(slope: Expr) -> str:
-    # It is multiplied by the upstream gradient: wrap it unless that keeps the order.
-    return slope.text if slope.precedence > PRODUCT else f"({slope.text})"
-
-
-def _slots_needing_gradients(trace: _Trace, wrt: tuple[int, ...]) -> set[int]:
-    """Slots on a path from an input in ``wrt``: only they need gradients."""
-    needed = set(wrt)
-    for step in trace.steps:
-        if any(a in needed for a in step.arguments):
-            needed.add(step.out)
-    return needed
 
 
 def _backward_lines(
