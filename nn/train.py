@@ -159,8 +159,11 @@ def fit(
       run would use, so a resumed run repeats its numbers exactly.
     * ``seed``: fixes the shuffling, so a run is reproducible.
     * ``compile=True``: trace one example's loss once and replay it for every batch
-      (``autograd.compile``; whole batches at once with NumPy). The same losses as
-      the eager path, many times faster; needs a loss from ``nn.losses``.
+      (``autograd.compile``; with NumPy, grouped into array operations, with the
+      parameters and the optimiser's state kept in arrays between steps and written
+      back to the model whenever a callback, or the caller, can look). The same losses
+      as the eager path up to rounding, many times faster; needs a loss from
+      ``nn.losses``. Full-batch descent (one batch of every example) is not shuffled.
 
     A loss or parameter that stops being a finite number raises ``TrainingDiverged``
     (naming the epoch and step), on the eager and compiled paths alike.
