@@ -17,9 +17,12 @@ Dyer, 2017):
   more products, ``W.T @ g`` and ``g @ X.T``.
 
 An input is either *shared* (one number for the whole batch, such as a parameter) or
-*per example* (an array, one entry per example). Every slot is one or the other, so
-values live in 1-D arrays (shared) or 2-D arrays with one column per example. Shared
-inputs get the gradient summed over the batch.
+*per example* (an array, one entry per example). Every value is one or the other: a
+shared one is a column of one number per op, a per-example one a row of numbers per op,
+one column per example. Gradients are kept per example everywhere (as the eager engine
+computes them, one example at a time) until they reach a shared input, where they are
+summed over the batch; so an infinity or a NaN in one example's gradient is summed, not
+multiplied away.
 
 The generated code is built from this module's templates, slot positions and names
 only; index arrays, constants and the table's functions are passed in as values.
@@ -30,8 +33,9 @@ Example:
     >>> import numpy as np
     >>> from autograd import compile, weighted_sum
     >>> program = compile(lambda w, b, x: weighted_sum([w], [x], b).relu(), [2.0, 0.5, 1.0])
-    >>> plan = program.batched(shared=[0, 1])
-    >>> outputs, (dw, db, dx) = plan(2.0, 0.5, np.array([1.0, -1.0]))
+    >>> len(program.batched(shared=[0, 1]).groups)      # a matrix product, a relu
+    2
+    >>> outputs, (dw, db, dx) = program.batch(2.0, 0.5, np.array([1.0, -1.0]), grouped=True)
     >>> outputs.tolist(), dw, db, dx.tolist()
     ([2.5, 0.0], 1.0, 1.0, [2.0, 0.0])
 """
@@ -39,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import builtins
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +60,7 @@ __all__ = ["BatchedProgram", "Group", "group_steps"]
 # Templates of the generated code: only names made here, slot positions and the
 # expressions the table's rules write (codegen.Expr) are substituted into them.
 _HEADER = "def program(P, X, C, B):"
+_COLUMNS = "    P, C = P.reshape(-1, 1), C.reshape(-1, 1)  # shared numbers: one per row"
 _ASSIGN = "    {name} = {expression}"
 _ADD_INTO = "    {target} += {expression}"
 _ADD_AT = "    {add_at}({target}, {index}, {expression})"
@@ -85,8 +91,8 @@ class Group:
 @dataclass
 class _Array:
     """A named array of the program: inputs (``P``, ``X``), constants (``C``) or a
-    group's results (``v3``). ``shared`` arrays are 1-D; the others have one column per
-    example."""
+    group's results (``v3``): one row per slot, and one column per example, or a
+    single column for ``shared`` arrays."""
 
     name: str
     size: int
@@ -97,13 +103,13 @@ class BatchedProgram:
     """A compiled program grouped into array operations, for one choice of which inputs
     are shared by the whole batch (see the module's docstring).
 
-    ``plan(*inputs)`` takes a number for each shared input and an array (one entry per
-    example) for each other input, and returns ``(outputs, gradients)`` as
-    ``CompiledFunction.batch`` does: the gradient of a shared input summed over the
-    batch, of a per-example input one per example. ``plan.run(P, X)`` is the same with
-    the shared inputs in one 1-D array and the others as the rows of one 2-D array, and
-    returns the shared inputs' gradients as one array (what a training loop wants).
-    ``plan.explain()`` lists the groups; ``plan.source`` is the generated code.
+    ``plan.run(P, X)`` runs it on the shared inputs' numbers in one 1-D array ``P`` and
+    the per-example inputs as the rows of one 2-D array ``X`` (one column per example),
+    and returns the outputs and the gradients as arrays: what a training loop wants.
+    ``plan.evaluate(inputs)`` takes the inputs one by one. ``plan.explain()`` lists the
+    groups; ``plan.source`` is the generated code. ``CompiledFunction.batch`` is the
+    replay for users: chunks, reductions, and each example's own answer where NumPy
+    meets an overflow.
     """
 
     def __init__(
@@ -134,16 +140,26 @@ class BatchedProgram:
         ``per_example``) for shared numbers ``P`` and per-example rows ``X``."""
         return self._program(P, X, self._constants, X.shape[1])
 
-    def __call__(self, *inputs: Any) -> tuple[Any, tuple[Any, ...]]:
-        outputs, gradients = self.evaluate(inputs)
-        return (outputs[0] if self._single_output else outputs), gradients
-
     def evaluate(self, inputs: Sequence[Any]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """All outputs (a tuple, even of one) and the gradients, as ``plan(*inputs)``."""
+        """All outputs (a tuple, even of one) and the gradients (in the order of
+        ``wrt``: a shared input's summed over the batch, a per-example input's one per
+        example) for a number at each shared position and a 1-D array at each other.
+
+        This is the grouped program alone: NumPy's floating-point errors follow the
+        caller's ``numpy.errstate``. ``CompiledFunction.batch(..., grouped=True)`` runs
+        it with overflows raising and then replays such a batch one example at a time,
+        so that each example gets the eager engine's answer; use that one.
+        """
         import numpy as np
 
         if len(inputs) != self.n_inputs:
             raise TypeError(f"the batched program takes {self.n_inputs} inputs, got {len(inputs)}")
+        for i in self.shared:
+            if isinstance(inputs[i], bool) or not isinstance(inputs[i], numbers.Real):
+                raise TypeError(
+                    f"input {i} is shared by the batch: it must be a number, got "
+                    f"{type(inputs[i]).__name__}"
+                )
         P = np.array([float(inputs[i]) for i in self.shared], dtype=float)
         rows = [np.asarray(inputs[i], dtype=float) for i in self.per_example]
         shapes = {r.shape for r in rows}
@@ -153,8 +169,7 @@ class BatchedProgram:
                 f"shapes {sorted(shapes)}"
             )
         X = np.array(rows) if rows else np.zeros((0, 1))
-        with np.errstate(divide="raise", over="raise", invalid="raise"):
-            outputs, shared_gradients, row_gradients = self.run(P, X)
+        outputs, shared_gradients, row_gradients = self.run(P, X)
         count = X.shape[1]
         shared_gradients = shared_gradients.tolist()
         gradients = tuple(
@@ -202,36 +217,41 @@ def _describe(group: Group) -> str:
     )
 
 
-def _key(step: _Step, shared_slots: set[int]) -> tuple[Any, ...]:
+def _key(step: _Step, shared_slots: set[int], shared_leaves: set[int]) -> tuple[Any, ...]:
     """Ops with the same key at the same depth run as one group."""
     kinds = tuple(a in shared_slots for a in step.arguments)
     name, bits = step.signature()[:2]
-    if _is_matmul(step, kinds):
+    if _is_matmul(step, kinds, shared_leaves):
         n = (len(step.arguments) - 1) // 2
         return ("matmul", name, bits, kinds, step.arguments[1 + n :])
     return ("elementwise", name, bits, kinds)
 
 
-def _is_matmul(step: _Step, kinds: tuple[bool, ...]) -> bool:
-    # A neuron: bias and weights shared, inputs per example.
+def _is_matmul(step: _Step, kinds: tuple[bool, ...], shared_leaves: set[int]) -> bool:
+    # A neuron: bias and weights are shared inputs (or constants), inputs per example.
+    # (Weights computed from shared inputs take the elementwise path: the product
+    # g @ X.T sums their gradient over the batch, which only a shared input may have.)
     if step.primitive.name != WEIGHTED_SUM.name or len(kinds) < 3:
         return False
     n = (len(kinds) - 1) // 2
-    return all(kinds[: 1 + n]) and not any(kinds[1 + n :])
+    leaves = all(a in shared_leaves for a in step.arguments[: 1 + n])
+    return leaves and not any(kinds[1 + n :])
 
 
 def group_steps(
     steps: Sequence[_Step], n_inputs: int, n_constants: int, shared: Sequence[int]
 ) -> list[Group]:
     """Group the steps by depth (the longest path from an input) and key."""
-    shared_slots = set(shared) | set(range(n_inputs, n_inputs + n_constants))
+    shared_leaves = set(shared) | set(range(n_inputs, n_inputs + n_constants))
+    shared_slots = set(shared_leaves)
     depth = dict.fromkeys(range(n_inputs + n_constants), 0)
     by_level: dict[tuple[int, tuple[Any, ...]], list[_Step]] = {}
     for step in steps:
         depth[step.out] = 1 + max(depth[a] for a in step.arguments)
         if all(a in shared_slots for a in step.arguments):
             shared_slots.add(step.out)
-        by_level.setdefault((depth[step.out], _key(step, shared_slots)), []).append(step)
+        key = _key(step, shared_slots, shared_leaves)
+        by_level.setdefault((depth[step.out], key), []).append(step)
     groups = []
     for (level, key), members in sorted(by_level.items(), key=lambda item: item[0][0]):
         kind = key[0] if not all(key[3]) else "shared"
@@ -249,13 +269,13 @@ class _Writer:
 
         self.np = np
         self.names = Names()
-        self.lines: list[str] = [_HEADER]
+        self.lines: list[str] = [_HEADER, _COLUMNS]
         n_constants = len(trace.constants)
         self.groups = group_steps(trace.steps, n_inputs, n_constants, shared)
         self.where: dict[int, tuple[_Array, int]] = {}
         shared_set = set(shared)
         per_example = [i for i in range(n_inputs) if i not in shared_set]
-        inputs_p = _Array("P", len(shared), True)
+        inputs_p = self.inputs_p = _Array("P", len(shared), True)
         inputs_x = _Array("X", len(per_example), False)
         constants = _Array("C", n_constants, True)
         for position, slot in enumerate(shared):
@@ -334,7 +354,7 @@ class _Writer:
         self._assign(names["W"], f"{self._gather(weights)}.reshape({m}, {n})")
         self._assign(names["b"], self._gather(biases))
         self._assign(names["x"], self._gather(inputs))
-        self._assign(f"v{number}", f"{names['W']} @ {names['x']} + {names['b']}[:, None]")
+        self._assign(f"v{number}", f"{names['W']} @ {names['x']} + {names['b']}")
         saved.update(names=names, weights=weights, biases=biases, inputs=inputs)
 
     def _forward_elementwise(self, number: int, group: Group, saved: dict[str, Any]) -> None:
@@ -342,12 +362,8 @@ class _Writer:
         arguments = []
         for j in range(count):
             slots = [step.arguments[j] for step in group.steps]
-            text = self._gather(slots)
-            shared_argument = self.where[slots[0]][0].shared
-            if shared_argument and group.kind != "shared":
-                text = f"{text}[:, None]"  # one number per op, the same for each example
             name = f"a{number}_{j}"
-            self._assign(name, text)
+            self._assign(name, self._gather(slots))
             arguments.append(Expr(name, self.names))
         saved["arguments"] = arguments
         primitive = group.primitive
@@ -355,16 +371,15 @@ class _Writer:
         result = f"v{number}"
         if forward is not None:
             text = forward.text
-            per_example = [
+            shaping = [  # the arguments that give the result its shape
                 a.text
                 for a, slot in zip(arguments, group.steps[0].arguments, strict=True)
-                if not self.where[slot][0].shared
+                if group.kind == "shared" or not self.where[slot][0].shared
             ]
-            full = group.kind == "shared" or any(
-                re.search(rf"\b{name}\b", text) for name in per_example
-            )
-            if not full:  # the rule ignores its per-example arguments: widen it
-                text = f"{self._np('broadcast_to')}({text}, ({group.size}, B)).copy()"
+            if not any(re.search(rf"\b{name}\b", text) for name in shaping):
+                # The rule ignores them (a constant, a custom op): give it its shape.
+                columns = "1" if group.kind == "shared" else "B"
+                text = f"{self._np('broadcast_to')}({text}, ({group.size}, {columns})).copy()"
             self._assign(result, text)
         else:
             call = self._value(primitive.forward, "F")
@@ -392,11 +407,10 @@ class _Writer:
         if output not in self.needs_gradient:
             return
         array, position = self.where[output]
-        # The seed: d(output)/d(output) = 1 for each example. A shared output is the same
-        # for every example, so its gradient over the batch is the batch's size.
+        # The seed: d(output)/d(output) = 1 for each example (also for a shared output,
+        # the same for every example: summed over the batch, its gradients count B times).
         self._allocate(array)
-        seed = "B" if array.shared else "1.0"
-        self.lines.append(_SEED.format(name=f"g{array.name}", position=position, seed=seed))
+        self.lines.append(_SEED.format(name=f"g{array.name}", position=position, seed="1.0"))
         for number in reversed(range(len(self.groups))):
             group = self.groups[number]
             if f"gv{number}" not in self.gradients_made:
@@ -410,8 +424,9 @@ class _Writer:
         saved = self.saved[number]
         names, upstream = saved["names"], f"gv{number}"
         m, n = group.size, len(saved["inputs"])
-        self._push(saved["biases"], f"{upstream}.sum(axis=1)")
-        self._push(saved["weights"], f"({upstream} @ {names['x']}.T).reshape({m * n})")
+        self._push(saved["biases"], upstream)
+        # Summed over the batch by the product itself (the weights are shared inputs).
+        self._push(saved["weights"], f"({upstream} @ {names['x']}.T).reshape({m * n})", summed=True)
         self._push(saved["inputs"], f"{names['W']}.T @ {upstream}")
 
     def _backward_elementwise(self, number: int, group: Group) -> None:
@@ -425,12 +440,11 @@ class _Writer:
                 contribution = f"{self._value(masked, 'M')}({slope}, {upstream})"
             else:
                 contribution = f"{slope} * {upstream}"
-            if self.where[slots[0]][0].shared and group.kind != "shared":
-                contribution = f"({contribution}).sum(axis=1)"  # summed over the batch
             self._push(slots, contribution)
 
-    def _push(self, slots: Sequence[int], contribution: str) -> None:
-        """Add ``contribution`` (one row per slot) to the gradients of ``slots``."""
+    def _push(self, slots: Sequence[int], contribution: str, summed: bool = False) -> None:
+        """Add ``contribution`` (one row per slot, one column per example; a 1-D array
+        already ``summed`` over the batch) to the gradients of ``slots``."""
         wanted = [k for k, s in enumerate(slots) if s in self.needs_gradient]
         if not wanted:
             return
@@ -443,21 +457,31 @@ class _Writer:
             entry[1].append(k)
             entry[2].append(position)
         for array, rows, positions in by_array.values():
-            self._add_rows(array, name, rows, positions, len(slots))
+            self._add_rows(array, name, rows, positions, len(slots), summed)
 
     def _add_rows(
-        self, array: _Array, source: str, rows: list[int], positions: list[int], count: int
+        self,
+        array: _Array,
+        source: str,
+        rows: list[int],
+        positions: list[int],
+        count: int,
+        summed: bool,
     ) -> None:
         target = f"g{array.name}"
         everything = rows == list(range(count)) and positions == list(range(array.size))
+        piece = source if rows == list(range(count)) else f"{source}[{self._index(rows)}]"
+        if array is self.inputs_p and not summed:
+            piece = f"{piece}.sum(axis=1)"  # a shared input: its gradient over the batch
+        elif array is not self.inputs_p and summed:
+            raise AssertionError(f"a gradient summed over the batch reaches {array.name}")
         if everything and target not in self.gradients_made:
             # The first contribution covers the whole array in order: it becomes the
             # gradient (it is a new array, made by the expression above).
             self.gradients_made.add(target)
-            self._assign(target, source)
+            self._assign(target, piece)
             return
         self._allocate(array)
-        piece = source if rows == list(range(count)) else f"{source}[{self._index(rows)}]"
         if everything:
             self.lines.append(_ADD_INTO.format(target=target, expression=piece))
         elif len(set(positions)) == len(positions):
@@ -488,7 +512,8 @@ class _Writer:
         if target in self.gradients_made:
             return
         self.gradients_made.add(target)
-        shape = f"{array.size}" if array.shared else f"({array.size}, B)"
+        # Per example everywhere but at the shared inputs, where the batch is summed.
+        shape = f"{array.size}" if array is self.inputs_p else f"({array.size}, B)"
         self.lines.append(_ZEROS.format(name=target, zeros=self._np("zeros"), shape=shape))
 
     # --- the result ---------------------------------------------------------------------
