@@ -72,8 +72,13 @@ class BatchFloatingPointError(ValueError, FloatingPointError):
     """An overflow or invalid operation in a batch replay (NumPy arrays in the slots).
 
     A ValueError, as every error of a replay, and a FloatingPointError, as an overflow
-    on one example is; so code that handles either kind catches it.
+    on one example is; so code that handles either kind catches it. ``example`` is the
+    position of the example that failed in the batch, ``reason`` what failed.
     """
+
+    def __init__(self, message: str, example: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.example, self.reason = example, reason
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ class CompiledFunction:
                 1  depth   2  elementwise 1 tanh op of 1 argument -> (1xB)
         """
         given = tuple(shared) if isinstance(shared, (list, tuple, range)) else None
+        if given is not None and any(type(i) is not int for i in given):
+            given = None  # checked below: True == 1, but True is not a position
         if given in self._plans:  # the common case: asked again with the same positions
             return self._plans[given]
         key = tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared")))
@@ -209,19 +216,18 @@ class CompiledFunction:
             raise ValueError(
                 f"batch: chunk_size must be a positive whole number, got {chunk_size!r}"
             )
+        if grouped is not None and not isinstance(grouped, bool):
+            raise TypeError(f"batch: grouped must be True, False or None, got {grouped!r}")
         values = [
-            x if type(x) is float else np.asarray(x, dtype=float)
-            for x in self._check_inputs(inputs, arrays=True)
+            x if type(x) is float else _checked_array(i, x)
+            for i, x in enumerate(self._check_inputs(inputs, arrays=True))
         ]
-        for i, v in enumerate(values):
-            if isinstance(v, np.ndarray) and v.ndim != 1:
-                raise ValueError(
-                    f"batch: input {i} must be a number or a 1-D array, got shape {v.shape}"
-                )
         sizes = {x.shape[0] for x in values if isinstance(x, np.ndarray)}
         if len(sizes) > 1:
             raise ValueError(f"batch: the arrays have different lengths {sorted(sizes)}")
         size = sizes.pop() if sizes else 1
+        if size == 0:
+            raise ValueError("batch: the arrays hold no examples (length 0)")
         shared = [i for i, v in enumerate(values) if type(v) is float]
         if grouped is None:
             grouped = self.grouping_pays(shared)
@@ -291,7 +297,9 @@ class CompiledFunction:
             try:
                 out, slopes = self(*example)
             except (ValueError, ArithmeticError) as error:
-                raise BatchFloatingPointError(f"batch: example {first + row}: {error}") from error
+                raise BatchFloatingPointError(
+                    f"batch: example {first + row}: {error}", first + row, str(error)
+                ) from error
             outputs.append(out if not self._single else (out,))
             gradients.append(slopes)
         return (
@@ -385,6 +393,24 @@ def compile(
             "no gradient)"
         )
     return CompiledFunction(replace(first, leaves=()), len(values), wrt, single)
+
+
+def _checked_array(i: int, x: Any) -> Any:
+    """Input ``i`` of a batch as a 1-D float array: numbers only (no bools, complex
+    numbers or objects, which float() would turn into something else quietly)."""
+    import numpy as np
+
+    array = np.asarray(x)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"batch: input {i} must be a number or a 1-D array of numbers, got "
+            f"{type(x).__name__} of {array.dtype}"
+        )
+    if array.ndim != 1:
+        raise ValueError(
+            f"batch: input {i} must be a number or a 1-D array, got shape {array.shape}"
+        )
+    return array.astype(float, copy=False)
 
 
 def _chunk_total(gradient: Any, count: int) -> float:

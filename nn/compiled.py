@@ -52,13 +52,15 @@ class CompiledLoss:
         loss: Callable[..., Any],
         X: Sequence[Sequence[float]],
         y: Sequence[Any],
+        what: str = "X",
     ) -> None:  # any loss is accepted here, and one that is not a Loss refused below
         if not isinstance(loss, Loss):
             raise ValueError(
                 f"fit(compile=True) needs a loss from nn.losses (a Loss), got {loss!r}"
             )
-        self.loss = loss
-        self.params = model.parameters()
+        self.loss, self.what = loss, what  # what: the data's name, for errors
+        # A parameter a model uses twice (tied weights) is one input of the program.
+        self.params = list(dict.fromkeys(model.parameters()))
         self.X = [list(map(float, row)) for row in X]
         example_output = model(self.X[0])
         self.n_outputs = 1 if isinstance(example_output, Value) else len(example_output)
@@ -70,9 +72,19 @@ class CompiledLoss:
             outputs = [prediction] if isinstance(prediction, Value) else prediction
             return (loss.per_example(prediction, inputs[count + n_inputs :]), *outputs)
 
-        self.program = autograd.compile(
-            one_example, [*self.params, *self.X[0], *self.targets[0]], wrt=range(count)
-        )
+        try:
+            self.program = autograd.compile(
+                one_example, [*self.params, *self.X[0], *self.targets[0]], wrt=range(count)
+            )
+        except autograd.TraceError as error:
+            if "not one of its inputs" not in str(error):
+                raise
+            raise autograd.TraceError(
+                "fit(compile=True): the model uses a Value that is not among its "
+                "parameters() (kept outside its attributes, or in one whose name starts "
+                "with _), so the compiled program would freeze its number; make it a "
+                f"parameter, or train without compile ({error})"
+            ) from error
         self.y = y
         self.numpy = _numpy()
         if self.numpy is not None:  # one row per program input, one column per example
@@ -110,7 +122,7 @@ class CompiledLoss:
         total = np.zeros(len(self.params))
         for start in range(0, len(batch), self.CHUNK):
             rows = batch[start : start + self.CHUNK]
-            outputs, gradient = self._run_chunk(weights, self._rows[:, rows])
+            outputs, gradient = self._run_chunk(weights, rows)
             losses += outputs[0].tolist()
             scores = outputs[1] if len(outputs) == 2 else np.stack(outputs[1:], axis=1)
             correct += self.loss.count_correct(scores, self._labels[rows])
@@ -120,8 +132,9 @@ class CompiledLoss:
 
     CHUNK = 2048
 
-    def _run_chunk(self, weights: Any, columns: Any) -> tuple[tuple[Any, ...], Any]:
+    def _run_chunk(self, weights: Any, rows: Any) -> tuple[tuple[Any, ...], Any]:
         np = self.numpy
+        columns = self._rows[:, rows]
         with np.errstate(divide="raise", over="raise", invalid="raise"):
             try:
                 if self.grouped:
@@ -132,7 +145,13 @@ class CompiledLoss:
         # The per-op replay: for a graph that does not group, or where NumPy met an
         # overflow or an invalid operation, which it then decides example by example, as
         # the eager engine does (and names an example that fails).
-        outputs, gradients = self.program.batch(*weights.tolist(), *columns, grouped=False)
+        try:
+            outputs, gradients = self.program.batch(*weights.tolist(), *columns, grouped=False)
+        except autograd.compiler.BatchFloatingPointError as error:
+            position = int(rows[error.example])  # the example's row in the data
+            raise autograd.compiler.BatchFloatingPointError(
+                f"{self.what}[{position}]: {error.reason}", position, error.reason
+            ) from error
         return outputs, np.array(gradients)
 
     def _replay_each(self, weights: list[float], batch: Sequence[int]) -> tuple:
@@ -175,19 +194,21 @@ class ArrayTraining:
             return
         self._model_order = None if order == sorted(order) else self.np.argsort(order)
         self._to_optimizer = None if self._model_order is None else self.np.array(order)
-        self.gradient = self.np.zeros(len(order))
+        self.zeros = self.np.zeros(len(order))
+        self.gradient = self.zeros
+        self.active = True  # False once the optimiser's state no longer fits in arrays
         self.current = True  # the Values hold the arrays' numbers
         self.read_back()
 
     def read_back(self) -> None:
         """Take the numbers from the Values and the optimiser's state (at the start,
-        and after code that may have changed them)."""
+        and after code that may have changed them). A state that no longer fits in
+        arrays (some parameters' entries removed, say) ends the array steps: ``active``
+        turns False, and the Values, which hold every number, take over."""
         state = self.optimizer.state_arrays()
         if state is None:
-            raise ValueError(
-                f"fit(compile=True): the {type(self.optimizer).__name__} state of some "
-                "parameters differs in kind from the others'; it cannot step on arrays"
-            )
+            self.active = False
+            return
         self.state = state
         self.weights = self.np.array([p.data for p in self.optimizer.params], dtype=float)
         self.current = True
@@ -200,17 +221,17 @@ class ArrayTraining:
         """One optimiser step on ``batch`` (positions in the training set): the batch's
         loss (penalty included), the penalty and the number of right predictions."""
         np = self.np
+        self.gradient, self.current = self.zeros, False  # as zero_grad(): if this step fails
         loss, correct, gradient = self.compiled.evaluate_arrays(self.model_weights(), batch)
         if self._to_optimizer is not None:
             gradient = gradient[self._to_optimizer]
         penalty = 0.0
-        if self.l2_penalty:  # l2_value_and_gradient's numbers, in its order of operations
-            squares = self.weights * self.weights
-            penalty = self.l2_penalty * math.fsum(squares.tolist())
-            loss += penalty
-            gradient = gradient + 2 * (self.weights * self.l2_penalty)
-        self.current = False
         with np.errstate(all="ignore"):  # as float arithmetic: overflows give inf, quietly
+            if self.l2_penalty:  # l2_value_and_gradient's numbers, in its order of operations
+                squares = self.weights * self.weights
+                penalty = self.l2_penalty * math.fsum(squares.tolist())
+                loss += penalty
+                gradient = gradient + 2 * (self.weights * self.l2_penalty)
             self.optimizer.step_arrays(self.weights, gradient, self.state)
         self.gradient = gradient
         return loss, penalty, correct
@@ -240,6 +261,9 @@ def _steps_on_arrays(optimizer: Optimizer) -> bool:
     def owner(name: str) -> type:
         return next(c for c in kind.__mro__ if name in vars(c))
 
-    return owner("step_arrays") is owner("step") is not Optimizer and (
-        optimizer.state_arrays() is not None
+    # _gradients reads the gradients step() uses (a subclass may clip them there).
+    return (
+        owner("step_arrays") is owner("step") is not Optimizer
+        and owner("_gradients") is Optimizer
+        and optimizer.state_arrays() is not None
     )

@@ -173,10 +173,10 @@ class Optimizer:
             key: value.tolist() if hasattr(value, "tolist") else [value] * len(self.params)
             for key, value in arrays.items()
         }
-        self.state = {
-            p: {key: column[i] for key, column in columns.items()}
-            for i, p in enumerate(self.params)
-        }
+        for i, p in enumerate(self.params):  # into the same dicts: code may hold them
+            entry = self.state.setdefault(p, {})
+            for key, column in columns.items():
+                entry[key] = column[i]
 
     def _gradients(self) -> list[float]:
         """Each parameter's gradient as a number. After ``backward(create_graph=True)`` a

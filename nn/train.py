@@ -218,8 +218,10 @@ def fit(
             order = step.positions(_epoch_order(len(X), shuffle, rng))
             totals = _train_one_epoch(run, order, batch_size or len(X), step, hooks)
             logs = _record(history, totals, validate, started)
-            if scheduler is not None:
+            if scheduler is not None:  # a schedule may read the optimiser's state
+                run.write_back()
                 scheduler.step()
+                run.read_back()
             hooks.call("on_epoch_end", run, epoch, logs)
             if run.stop_training:
                 break
@@ -362,13 +364,21 @@ class _ArraySteps(_Steps):
     def __init__(self, run: TrainingRun, l2_penalty: float, arrays: ArrayTraining) -> None:
         super().__init__(run, l2_penalty)
         self.arrays = arrays
+        self.values: _CompiledSteps | None = None
         run.arrays = arrays
 
     def positions(self, order: list[int]) -> Any:
-        return self.arrays.np.array(order)
+        return self.arrays.np.array(order) if self.arrays.active else order
 
     def __call__(self, batch: Any) -> tuple[float, float, int]:
-        return self.arrays.step(batch)
+        if self.arrays.active:
+            return self.arrays.step(batch)
+        # A callback left the optimiser's state in a form arrays cannot hold: from now
+        # on the Values (which hold every number) are stepped, as without arrays.
+        if self.values is None:
+            self.values = _CompiledSteps(self.run, self.l2_penalty, self.arrays.compiled)
+            self.run.arrays = None
+        return self.values(list(batch))
 
 
 def _compiled_steps(run: TrainingRun, l2_penalty: float) -> _Steps:
@@ -415,7 +425,7 @@ def _validator(
     if not compile:
         return lambda: evaluate(model, X_val, y_val, loss_fn)
     # CompiledLoss itself raises a ValueError for a loss that is not a Loss.
-    compiled = CompiledLoss(model, loss_fn, X_val, y_val)
+    compiled = CompiledLoss(model, loss_fn, X_val, y_val, what="validation X")
     everything = list(range(len(X_val)))
 
     def measure() -> tuple[float, float | None]:

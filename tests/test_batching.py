@@ -229,3 +229,36 @@ def test_the_grouped_mlp_program_keeps_its_arrays_two_dimensional():
     )
     assert [o.shape for o in outputs] == [(6,), (6,)]
     assert shared_gradients.shape == (len(params),) and row_gradients.shape == (3, 6)
+
+
+def test_batch_refuses_what_is_not_a_batch_of_numbers_by_name():
+    program = autograd.compile(lambda w, x: w * x, [1.0, 1.0])
+    one = np.array([1.0])
+    cases = [
+        ((None, one), TypeError, r"^batch: input 0 must be a number or a 1-D array of numbers, "
+                                 r"got NoneType of object$"),
+        ((1.0, np.array([1 + 2j])), TypeError, r"^batch: input 1 must be a number or a 1-D "
+                                               r"array of numbers, got ndarray of complex128$"),
+        ((1.0, np.array([True])), TypeError, r"got ndarray of bool$"),
+        ((1.0, np.ones((2, 2))), ValueError, r"^batch: input 1 must be a number or a 1-D array, "
+                                             r"got shape \(2, 2\)$"),
+        ((1.0, np.array([])), ValueError, r"^batch: the arrays hold no examples \(length 0\)$"),
+    ]
+    for arguments, kind, message in cases:
+        with pytest.raises(kind, match=message):
+            program.batch(*arguments)
+    with pytest.raises(TypeError, match=r"^batch: grouped must be True, False or None, got 'y'$"):
+        program.batch(1.0, one, grouped="y")
+    assert program.batch(1.0, [1, 2])[0].tolist() == [1.0, 2.0]  # a list of ints is fine
+    plan = program.batched(shared=[0])
+    with pytest.raises(TypeError, match=r"^input 0 is shared by the batch: it must be a "
+                                        r"number, got ndarray$"):
+        plan.evaluate([one, one])
+
+
+def test_shared_positions_are_checked_also_once_a_plan_is_kept():
+    program = autograd.compile(lambda x, y: x * y, [1.0, 2.0])
+    program.batched(shared=[1])
+    for given in ([True], [1.0]):
+        with pytest.raises(TypeError, match="compile: shared holds"):
+            program.batched(shared=given)

@@ -291,3 +291,137 @@ def test_the_demo_model_trains_through_the_grouped_program_without_replays(monke
     monkeypatch.setattr(autograd.CompiledFunction, "batch", refuse)
     (_, _, eager), (_, _, compiled) = both_ways(OPTIMIZERS["adam"], batch_size=16)
     assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+
+
+def test_a_schedule_that_reads_the_optimizer_sees_its_current_state():
+    from nn import LRScheduler
+
+    class WarmUpBySteps(LRScheduler):
+        def factor(self, epoch):
+            return min(1.0, self.optimizer.steps / 20)
+
+    X, y = data.make_moons(30, seed=0, signed=True)
+    rates = []
+    for compiled in (False, True):
+        model = MLP(2, [6, 1], seed=0)
+        optimizer = Adam(model.parameters(), lr=0.05)
+        history = fit(model, X, y, optimizer=optimizer, scheduler=WarmUpBySteps(optimizer),
+                      epochs=5, batch_size=10, progress=False, compile=compiled)
+        rates.append(history.lr)
+    assert rates[1] == rates[0] == pytest.approx([0.05, 0.0075, 0.015, 0.0225, 0.03])
+
+
+def test_state_dicts_a_callback_holds_stay_the_optimizers_own():
+    # As in PyTorch, optimizer.state[p] is one dict for the whole run: a callback that
+    # keeps it sees the current numbers, and what it writes there is what steps use.
+    X, y = data.make_moons(20, seed=3, signed=True)
+
+    class ResetMomentum(Callback):
+        def on_train_begin(self, run):
+            self.state = run.optimizer.state
+
+        def on_epoch_end(self, run, epoch, logs):
+            first = run.optimizer.state[run.model.parameters()[0]]
+            if epoch == 1:
+                self.first = first  # held from one epoch to the next
+            assert first is self.first and first is self.state[run.model.parameters()[0]]
+            if epoch == 2:
+                for entry in self.state.values():
+                    entry["momentum_buffer"] = 0.0
+
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], seed=0)
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        held = optimizer.state
+        history = fit(model, X, y, optimizer=optimizer, epochs=4, batch_size=5,
+                      progress=False, compile=compiled, callbacks=[ResetMomentum()])
+        assert optimizer.state is held
+        runs.append(history.loss)
+    assert runs[1] == pytest.approx(runs[0], rel=1e-9)
+
+
+def test_an_overflow_names_the_row_of_the_data_not_its_place_in_the_batch():
+    X, y = data.make_regression_curve(20, seed=0)
+    X = [list(row) for row in X]
+    X[13] = [1e200]
+    model = MLP(1, [1], seed=1)
+    with pytest.raises(TrainingDiverged, match=r"a number overflowed \(X\[13\]: pow_const"):
+        fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.01), epochs=1,
+            batch_size=4, progress=False, compile=True)
+
+
+def test_removing_a_parameters_state_mid_run_steps_the_values_from_then_on():
+    X, y = data.make_moons(20, seed=0, signed=True)
+
+    def reset_first(run, epoch, logs):
+        if epoch == 2:
+            del run.optimizer.state[run.model.parameters()[0]]
+
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], seed=0)
+        history = fit(model, X, y, optimizer=Adam(model.parameters(), lr=0.05), epochs=4,
+                      progress=False, compile=compiled,
+                      callbacks=[LambdaCallback(on_epoch_end=reset_first)])
+        runs.append((history.loss, [p.data for p in model.parameters()]))
+    assert runs[1][0] == pytest.approx(runs[0][0], rel=1e-9)
+    assert runs[1][1] == pytest.approx(runs[0][1], rel=1e-9)
+
+
+def test_tied_weights_train_compiled_and_a_value_outside_the_parameters_is_named():
+    from autograd import TraceError, Value
+    from nn import Module
+
+    class Tied(Module):
+        def __init__(self):
+            self.w, self.b = Value(0.5), Value(0.1)
+            self.w_again = self.w  # the same parameter, twice in parameters()
+
+        def __call__(self, x):
+            return self.w * x[0] + self.w_again * 0.5 + self.b
+
+    X, y = data.make_regression_curve(10, seed=0)
+    runs = []
+    for compiled in (False, True):
+        model = Tied()
+        unique = list(dict.fromkeys(model.parameters()))
+        runs.append(fit(model, X, y, loss="mse", optimizer=SGD(unique, lr=0.1), epochs=3,
+                        progress=False, compile=compiled).loss)
+    assert runs[1] == pytest.approx(runs[0], rel=1e-9)
+
+    scale = Value(3.0)
+
+    class Hidden(Module):
+        def __init__(self):
+            self.w = Value(0.5)
+
+        def __call__(self, x):
+            return self.w * x[0] * scale  # a Value the module does not hold
+
+    with pytest.raises(TraceError, match=r"^fit\(compile=True\): the model uses a Value that "
+                                         r"is not among its parameters\(\)"):
+        fit(Hidden(), X, y, loss="mse", epochs=1, progress=False, compile=True)
+
+
+def test_a_failed_step_leaves_the_gradients_at_zero_as_zero_grad_did():
+    X, y = data.make_regression_curve(20, seed=0)
+    X = [list(row) for row in X]
+    X[5] = [1e200]
+    grads = []
+    for compiled in (False, True):
+        model = MLP(1, [1], seed=1)
+        with pytest.raises(TrainingDiverged):
+            fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.01),
+                epochs=3, batch_size=4, shuffle=False, progress=False, compile=compiled)
+        grads.append([p.grad for p in model.parameters()])
+    assert grads[1] == grads[0] == [0.0, 0.0]
+
+
+def test_an_optimizer_that_changes_the_gradients_it_reads_steps_the_values():
+    class ClippedGradients(SGD):
+        def _gradients(self):
+            return [max(-0.01, min(0.01, g)) for g in super()._gradients()]
+
+    (_, _, eager), (_, _, compiled) = both_ways(lambda ps: ClippedGradients(ps, lr=0.5))
+    assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
