@@ -27,7 +27,9 @@ multiplied away.
 The generated code is built from this module's templates, slot positions and names
 only; index arrays, constants and the table's functions are passed in as values.
 The numbers are the table's rules, so they equal the per-op replay's except where a
-matrix product adds the terms of a weighted sum in another order (the last bits).
+matrix product adds the terms of a weighted sum in another order: the last bits of each
+sum, or more where its terms cancel (``1e16 - 1e16 + 1`` is 1 in one order, 0 in
+another).
 
 Example:
     >>> import numpy as np

@@ -338,9 +338,12 @@ class CompiledFunction:
             arguments = [slots[a] for a in step.arguments]
             try:
                 slots[step.out] = step.primitive.forward(*arguments)
-                step.primitive.derivative(slots[step.out], *arguments)
             except (ValueError, ArithmeticError) as step_error:
                 return _domain_error(step.primitive, arguments, step_error)
+            try:
+                step.primitive.derivative(slots[step.out], *arguments)
+            except (ValueError, ArithmeticError) as step_error:
+                return _domain_error(step.primitive, arguments, step_error, of_derivative=True)
         return error
 
     def __repr__(self) -> str:

@@ -262,3 +262,23 @@ def test_shared_positions_are_checked_also_once_a_plan_is_kept():
     for given in ([True], [1.0]):
         with pytest.raises(TypeError, match="compile: shared holds"):
             program.batched(shared=given)
+
+
+def test_a_derivative_that_fails_in_a_batch_is_named_as_the_eager_engine_names_it():
+    import math as m
+
+    from autograd import define_primitive, undefine_primitive
+
+    define_primitive("hyp_batching", lambda x, y: m.sqrt(x * x + y * y),
+                     lambda out, x, y: (x / out, y / out), arity=2)
+    try:
+        program = autograd.compile(lambda w, x: w.hyp_batching(x), [0.5, 1.0])
+        with pytest.raises(ZeroDivisionError, match=r"in its derivative"):
+            Value(0.0).hyp_batching(Value(0.0)).backward()
+        for grouped in (True, False):
+            with pytest.raises(autograd.compiler.BatchFloatingPointError,
+                               match=r"^batch: example 1: hyp_batching\(0.0, 0.0\): division "
+                                     r"by zero in its derivative$"):
+                program.batch(0.0, np.array([1.0, 0.0]), grouped=grouped)
+    finally:
+        undefine_primitive("hyp_batching")
