@@ -282,3 +282,8 @@ def test_a_derivative_that_fails_in_a_batch_is_named_as_the_eager_engine_names_i
                 program.batch(0.0, np.array([1.0, 0.0]), grouped=grouped)
     finally:
         undefine_primitive("hyp_batching")
+
+
+def test_the_readmes_example_of_a_sum_whose_order_matters():
+    # "1e16 - 1e16 + 1 is 1 in one order and 0 in another"
+    assert (1e16 + -1e16) + 1.0 == 1.0 and (1e16 + 1.0) + -1e16 == 0.0
