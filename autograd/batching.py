@@ -302,8 +302,8 @@ class _Writer:
 
     # --- names for values the program reads -------------------------------------------
 
-    def _value(self, value: Any, prefix: str) -> str:
-        return self.names.constant(value, prefix)
+    def _index_array(self, positions: list[int]) -> str:
+        return self.names.constant(self.np.array(positions, dtype=self.np.intp), "I")
 
     def _np(self, attribute: str) -> str:
         return self.names.function(getattr(self.np, attribute), "N")
@@ -330,8 +330,7 @@ class _Writer:
             if len(positions) == array.size:
                 return array.name
             return f"{array.name}[{first}:{first + len(positions)}]"
-        index = self._value(self.np.array(positions, dtype=self.np.intp), "I")
-        return f"{array.name}[{index}]"
+        return f"{array.name}[{self._index_array(positions)}]"
 
     # --- forward ------------------------------------------------------------------------
 
@@ -384,8 +383,9 @@ class _Writer:
                 text = f"{self._np('broadcast_to')}({text}, ({group.size}, {columns})).copy()"
             self._assign(result, text)
         else:
-            call = self._value(primitive.forward, "F")
-            self._assign(result, f"{self._value(_flat_call, 'R')}({call}, {_list(arguments)})")
+            call = self.names.function(primitive.forward, "F")
+            flat_call = self.names.function(_flat_call, "R")
+            self._assign(result, f"{flat_call}({call}, {_list(arguments)})")
         if not any(a in self.needs_gradient for step in group.steps for a in step.arguments):
             return
         out = Expr(result, self.names)
@@ -394,9 +394,9 @@ class _Writer:
             saved["slopes"] = [operand_text(slope) for slope in slopes]
         else:
             local = f"l{number}"
-            call = self._value(primitive.derivative, "D")
-            everything = [out, *arguments]
-            self._assign(local, f"{self._value(_flat_call, 'R')}({call}, {_list(everything)})")
+            call = self.names.function(primitive.derivative, "D")
+            flat_call = self.names.function(_flat_call, "R")
+            self._assign(local, f"{flat_call}({call}, {_list([out, *arguments])})")
             saved["slopes"] = [f"{local}[{j}]" for j in range(count)]
 
     def _assign(self, name: str, expression: str) -> None:
@@ -426,7 +426,7 @@ class _Writer:
         saved = self.saved[number]
         names, upstream = saved["names"], f"gv{number}"
         m, n = group.size, len(saved["inputs"])
-        self._push(saved["biases"], upstream)
+        self._push(saved["biases"], upstream, fresh=False)
         # Summed over the batch by the product itself (the weights are shared inputs).
         self._push(saved["weights"], f"({upstream} @ {names['x']}.T).reshape({m * n})", summed=True)
         self._push(saved["inputs"], f"{names['W']}.T @ {upstream}")
@@ -439,14 +439,18 @@ class _Writer:
             if not any(s in self.needs_gradient for s in slots):
                 continue
             if group.primitive.masks_gradient:
-                contribution = f"{self._value(masked, 'M')}({slope}, {upstream})"
+                contribution = f"{self.names.function(masked, 'M')}({slope}, {upstream})"
             else:
                 contribution = f"{slope} * {upstream}"
             self._push(slots, contribution)
 
-    def _push(self, slots: Sequence[int], contribution: str, summed: bool = False) -> None:
+    def _push(
+        self, slots: Sequence[int], contribution: str, summed: bool = False, fresh: bool = True
+    ) -> None:
         """Add ``contribution`` (one row per slot, one column per example; a 1-D array
-        already ``summed`` over the batch) to the gradients of ``slots``."""
+        already ``summed`` over the batch) to the gradients of ``slots``. ``fresh``: the
+        expression makes a new array (a product, a sum), which may become a gradient
+        array itself; an existing one (the upstream gradient) is only added from."""
         wanted = [k for k, s in enumerate(slots) if s in self.needs_gradient]
         if not wanted:
             return
@@ -459,7 +463,7 @@ class _Writer:
             entry[1].append(k)
             entry[2].append(position)
         for array, rows, positions in by_array.values():
-            self._add_rows(array, name, rows, positions, len(slots), summed)
+            self._add_rows(array, name, rows, positions, len(slots), summed, fresh)
 
     def _add_rows(
         self,
@@ -469,6 +473,7 @@ class _Writer:
         positions: list[int],
         count: int,
         summed: bool,
+        fresh: bool,
     ) -> None:
         target = f"g{array.name}"
         everything = rows == list(range(count)) and positions == list(range(array.size))
@@ -477,7 +482,7 @@ class _Writer:
             piece = f"{piece}.sum(axis=1)"  # a shared input: its gradient over the batch
         elif array is not self.inputs_p and summed:
             raise AssertionError(f"a gradient summed over the batch reaches {array.name}")
-        if everything and target not in self.gradients_made:
+        if everything and target not in self.gradients_made and (fresh or piece != source):
             # The first contribution covers the whole array in order: it becomes the
             # gradient (it is a new array, made by the expression above).
             self.gradients_made.add(target)
@@ -501,13 +506,13 @@ class _Writer:
             )
 
     def _np_add_at(self) -> str:
-        return self._value(self.np.add.at, "N")
+        return self.names.function(self.np.add.at, "N")
 
     def _index(self, positions: list[int]) -> str:
         first = positions[0]
         if positions == list(range(first, first + len(positions))):
             return f"{first}:{first + len(positions)}"
-        return self._value(self.np.array(positions, dtype=self.np.intp), "I")
+        return self._index_array(positions)
 
     def _allocate(self, array: _Array) -> None:
         target = f"g{array.name}"
