@@ -186,9 +186,9 @@ class BatchedProgram:
         """The groups formed, one line each: how the scalar program became a few array
         operations (forward; backward runs the same groups in reverse)."""
         lines = [
-            f"{self.n_steps} scalar ops in {len(self.groups)} array operations "
-            "(B: examples in the batch)",
+            f"{self.n_steps} scalar ops in {len(self.groups)} array operations; "
             f"inputs: {len(self.shared)} shared, {len(self.per_example)} per example",
+            "(depth: ops on the longest path from an input; N: examples in the batch)",
         ]
         for number, group in enumerate(self.groups):
             lines.append(f"  {number:>3}  depth {group.depth:>3}  {_describe(group)}")
@@ -202,21 +202,20 @@ class BatchedProgram:
 
 
 def _describe(group: Group) -> str:
-    step = group.steps[0]
+    step, m = group.steps[0], group.size
     if group.kind == "matmul":
         n = (len(step.arguments) - 1) // 2
-        return (
-            f"matmul   {group.size} weighted sums: W ({group.size}x{n}) @ X ({n}xB) "
-            f"+ b ({group.size})"
+        sums = "weighted sum" if m == 1 else "weighted sums"
+        what = f"{m} {sums}: W ({m}x{n}) @ X ({n}xN) + b ({m})"
+        shape = f"({m}xN)"
+    else:
+        arguments = len(step.arguments)
+        what = (
+            f"{m} {group.primitive.label()} op{'s' if m != 1 else ''} of {arguments} "
+            f"argument{'s' if arguments != 1 else ''}"
         )
-    label = group.primitive.label()
-    arguments = len(step.arguments)
-    shape = f"({group.size})" if group.kind == "shared" else f"({group.size}xB)"
-    what = "op" if group.size == 1 else "ops"
-    return (
-        f"{group.kind:<11} {group.size} {label} {what} of {arguments} "
-        f"argument{'s' if arguments != 1 else ''} -> {shape}"
-    )
+        shape = f"({m})" if group.kind == "shared" else f"({m}xN)"
+    return f"{group.kind:<11} {what} -> {shape}"
 
 
 def _key(step: _Step, shared_slots: set[int], shared_leaves: set[int]) -> tuple[Any, ...]:

@@ -148,10 +148,10 @@ class CompiledFunction:
         Example:
             >>> program = compile(lambda w, x: (w * x).tanh(), [0.5, 1.0])
             >>> print(program.batched(shared=[0]).explain())
-            2 scalar ops in 2 array operations (B: examples in the batch)
-            inputs: 1 shared, 1 per example
-                0  depth   1  elementwise 1 * op of 2 arguments -> (1xB)
-                1  depth   2  elementwise 1 tanh op of 1 argument -> (1xB)
+            2 scalar ops in 2 array operations; inputs: 1 shared, 1 per example
+            (depth: ops on the longest path from an input; N: examples in the batch)
+                0  depth   1  elementwise 1 * op of 2 arguments -> (1xN)
+                1  depth   2  elementwise 1 tanh op of 1 argument -> (1xN)
         """
         given = tuple(shared) if isinstance(shared, (list, tuple, range)) else None
         if given is not None and any(type(i) is not int for i in given):

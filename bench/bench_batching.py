@@ -120,18 +120,23 @@ def one_step_seconds(run) -> float:
 
 
 def compile_cost(hidden: int) -> tuple[float, float]:
-    """Seconds and peak MB (tracemalloc) to build the compiled training program."""
+    """Seconds (median of 3, the first call included) and peak MB (tracemalloc, in a
+    run of its own: tracing memory slows the code it watches) to build the compiled
+    training program."""
     points, labels = make_moons(100, signed=True)
     model = nn.MLP(2, [hidden, hidden, 1], seed=0)
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        compiled = nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
+        times.append(time.perf_counter() - start)
+    assert len(compiled.plan.groups) == 8
     gc.collect()
     tracemalloc.start()
-    start = time.perf_counter()
-    compiled = nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
-    seconds = time.perf_counter() - start
+    nn.compiled.CompiledLoss(model, nn.losses.hinge, points, labels)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert len(compiled.plan.groups) == 8
-    return seconds, peak / 1e6
+    return statistics.median(times), peak / 1e6
 
 
 def blas() -> str:
@@ -152,12 +157,20 @@ def blas() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit NumPy's BLAS to this many threads (default: as set up)")
     args = parser.parse_args()
     import torch
 
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
+
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}, PyTorch {torch.__version__}")
     print(blas())
-    print(f"medians of {args.rounds} interleaved rounds, garbage collector on\n")
+    print(f"medians of {args.rounds} interleaved rounds, garbage collector on; ratios are "
+          "medians of the per-round ratios (time / PyTorch's time)\n")
     print(f"{'batch':>7} {'nn.fit(compile=True)':>21} {'PyTorch':>10} {'NumPy by hand':>14}"
           f" {'ours / PyTorch':>15} {'hand / PyTorch':>15}")
     for size in SIZES:
