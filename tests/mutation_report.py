@@ -4,7 +4,8 @@ A mutant is a copy of the code with one small change (``+`` for ``-``, ``<`` for
 ``<=``, a constant off by one, ...). The tests *kill* it when some test fails. A
 surviving mutant is behaviour no test pins down, unless the change is *equivalent*
 (the program still means the same thing): those are listed, each with its reason, in
-``tests/mutation_survivors.txt`` as ``mutant name: reason``.
+``tests/mutation_survivors.txt`` (or ``tests/mutation_survivors_*.txt``) as
+``mutant name: reason``.
 
 For each module this prints the mutants, how many were killed, how many survivors are
 listed as equivalent and how many are not, the share killed of all checked, the score
@@ -22,7 +23,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-SURVIVORS = Path(__file__).with_name("mutation_survivors.txt")
+# The equivalent survivors: mutation_survivors.txt, and any mutation_survivors_*.txt.
+SURVIVORS = sorted(Path(__file__).parent.glob("mutation_survivors*.txt"))
 TARGET = 0.90
 KILLED = {"killed", "timeout", "caught by type check"}  # the tests (or types) caught it
 
@@ -50,7 +52,8 @@ def statuses() -> dict[str, str]:
 
 def listed_equivalents() -> dict[str, str]:
     reasons = {}
-    for line in SURVIVORS.read_text().splitlines():
+    lines = [line for path in SURVIVORS for line in path.read_text().splitlines()]
+    for line in lines:
         if line.strip() and not line.startswith("#"):
             name, _, reason = line.partition(": ")
             reasons[name.strip()] = reason.strip()
