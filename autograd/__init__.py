@@ -13,7 +13,7 @@ Example:
 """
 
 from . import functional
-from .compiler import CompiledFunction
+from .compiler import BatchFloatingPointError, CompiledFunction
 from .compiler import compile as compile  # not in __all__: see the note there
 from .custom import define_primitive, undefine_primitive
 from .engine import (
@@ -37,6 +37,7 @@ from .primitives import PRIMITIVES, Primitive
 # Python's built-in compile(); use it as ``autograd.compile``.
 __all__ = [
     "PRIMITIVES",
+    "BatchFloatingPointError",
     "CompiledFunction",
     "Primitive",
     "StaleGraphError",

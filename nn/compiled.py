@@ -147,9 +147,9 @@ class CompiledLoss:
         # the eager engine does (and names an example that fails).
         try:
             outputs, gradients = self.program.batch(*weights.tolist(), *columns, grouped=False)
-        except autograd.compiler.BatchFloatingPointError as error:
+        except autograd.BatchFloatingPointError as error:
             position = int(rows[error.example])  # the example's row in the data
-            raise autograd.compiler.BatchFloatingPointError(
+            raise autograd.BatchFloatingPointError(
                 f"{self.what}[{position}]: {error.reason}", position, error.reason
             ) from error
         return outputs, np.array(gradients)
