@@ -230,3 +230,46 @@ def test_symbolic_local_derivatives_refuse_a_micrograd_node():
     with pytest.raises(TypeError, match=r"^grad\(create_graph=True\): Value\(data=4\.0, "
                        r"grad=0\.0\) \(op 'sq'\) was made micrograd's way"):
         symbolic_local_derivatives(y)
+
+
+# --- grad's refusals and the backward walk's defaults -----------------------------------------
+
+
+def test_grad_refuses_empty_outputs_and_non_values_by_name():
+    from autograd import grad
+
+    x = Value(1.0)
+    with pytest.raises(ValueError, match=r"^grad: outputs is empty$"):
+        grad([], x)
+    with pytest.raises(TypeError, match=r"^grad: outputs\[0\] must be a Value, got float \(1\.0\)$"):
+        grad([1.0], x)
+    with pytest.raises(TypeError, match=r"^grad: inputs\[1\] must be a Value, got float \(3\.0\)$"):
+        grad(x * 2, [x, 3.0])
+
+
+def test_grad_of_an_unused_input_says_how_to_allow_it():
+    from autograd import grad
+
+    x, z = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"grad: inputs\[1\] \(Value\(data=2\.0, grad=0\.0\)\) is "
+                       r"not used to compute the outputs; pass allow_unused=True to get 0\.0 for it$"):
+        grad(x * 2, [x, z])
+
+
+def test_the_backward_walk_gives_numbers_by_default_and_names_grad_when_refusing():
+    from autograd.engine import gradients_by_backward_walk, topological_order
+
+    x = Value(3.0)
+    y = x * x
+    gradients = gradients_by_backward_walk(topological_order(y), [(y, 1.0)])
+    assert type(gradients[x]) is float and gradients[x] == 6.0
+    made_by_hand = Value(9.0, (x,), "sq")
+    with pytest.raises(TypeError, match=r"^grad: Value\(data=9\.0"):
+        gradients_by_backward_walk(topological_order(made_by_hand), [(made_by_hand, 1.0)])
+
+
+def test_weighted_sum_refuses_unpaired_weights_and_inputs():
+    from autograd import weighted_sum
+
+    with pytest.raises(ValueError, match=r"^weighted_sum: 2 weights but 1 inputs$"):
+        weighted_sum([Value(1.0), Value(2.0)], [Value(3.0)])
