@@ -273,3 +273,28 @@ def test_weighted_sum_refuses_unpaired_weights_and_inputs():
 
     with pytest.raises(ValueError, match=r"^weighted_sum: 2 weights but 1 inputs$"):
         weighted_sum([Value(1.0), Value(2.0)], [Value(3.0)])
+
+
+@pytest.mark.parametrize(
+    "weights, inputs, bias",
+    [(["a"], [Value(1.0)], 0.0), ([Value(1.0)], ["a"], 0.0), ([Value(1.0)], [Value(1.0)], "a")],
+    ids=["weight", "input", "bias"],
+)
+def test_weighted_sum_names_itself_when_refusing_a_non_number(weights, inputs, bias):
+    from autograd import weighted_sum
+
+    with pytest.raises(TypeError, match=r"^unsupported operand type for wx\+b \(weighted_sum\): "
+                       r"str \('a'\); expected an int, a float or a Value$"):
+        weighted_sum(weights, inputs, bias)
+
+
+def test_backward_refuses_a_list_gradient_by_its_type():
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be one number or Value, "
+                       r"got list \(\[1\.0\]\)$"):
+        (Value(1.0) * 2).backward([1.0])
+
+
+def test_backward_with_create_graph_keeps_a_value_gradient_as_a_value():
+    x, seed = Value(3.0), Value(2.0)
+    (x + 1).backward(seed, create_graph=True)
+    assert x.grad is seed
