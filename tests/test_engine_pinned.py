@@ -298,3 +298,16 @@ def test_backward_with_create_graph_keeps_a_value_gradient_as_a_value():
     x, seed = Value(3.0), Value(2.0)
     (x + 1).backward(seed, create_graph=True)
     assert x.grad is seed
+
+
+def test_the_sum_of_nothing_is_a_zero_leaf():
+    from autograd import sum_values
+
+    total = sum_values([])
+    assert total.is_leaf and total.data == 0.0
+
+
+def test_a_seed_that_is_no_number_is_refused_by_its_type():
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be a number or a Value, "
+                       r"got str \('a'\)$"):
+        (Value(1.0) * 2).backward("a")
