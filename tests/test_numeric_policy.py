@@ -129,8 +129,20 @@ def assert_one_answer(expression, inputs, results):
         # like sin(exp(21)) magnifies that a millionfold; the batch is compared to that
         # precision, every other path to 1e-12 (they run the same float code).
         rel = 1e-5 if "batch" in name else 1e-12
-        assert all(same(a, b, rel) for a, b in zip(reference, numbers)), \
-            (name, expression, inputs, results)
+        # The grouped batch adds a slot's gradient contributions in another order than
+        # the backward walk. Where they cancel (x * g - x * g at x = 1e308), what is
+        # left is rounding at the scale of the inputs, and differs with the order; so
+        # there finite numbers agree to that scale, NaN and infinities exactly.
+        scale = 1e-12 * max([1.0, *(abs(v) for v in inputs if math.isfinite(v))])
+        assert all(
+            same(a, b, rel) or (name == "grouped batch" and _close_at_scale(a, b, scale))
+            for a, b in zip(reference, numbers)
+        ), (name, expression, inputs, results)
+
+
+def _close_at_scale(a, b, scale):
+    a, b = float(a), float(b)
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= scale
 
 
 def test_relu_off_passes_no_gradient_even_an_infinite_one_on_every_path():
