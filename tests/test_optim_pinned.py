@@ -15,7 +15,7 @@ def _values_run(make):
     params = [Value(x) for x in START]
     opt = make(params)
     for grads in GRADIENTS:
-        for p, g in zip(params, grads):
+        for p, g in zip(params, grads, strict=True):
             p.grad = g
         opt.step()
     return [p.data for p in params], opt
@@ -61,7 +61,7 @@ def test_step_arrays_gives_the_numbers_of_step(make):
 
 
 def _stepped(opt, grads):
-    for p, g in zip(opt.params, grads):
+    for p, g in zip(opt.params, grads, strict=True):
         p.grad = g
     opt.step()
     return opt

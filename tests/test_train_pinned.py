@@ -3,8 +3,7 @@ eager and compiled paths, with numbers worked out by hand for a one-weight model
 
 import pytest
 
-from autograd import Value
-from autograd import sum_values
+from autograd import Value, sum_values
 from nn import SGD, evaluate, fit
 from nn.callbacks import Callback, LambdaCallback
 from nn.modules import Module
@@ -161,7 +160,8 @@ def test_compiled_training_writes_the_model_back_only_for_the_hooks_that_read_it
     w = 1.0
     for x, y in ((1.0, 2.0), (2.0, 4.0), (3.0, 6.0)):
         w = w - 0.01 * (2 * (w * x - y) * x)
-    assert seen_at_epoch_end == [pytest.approx(w, rel=1e-15)] and model.w.data == seen_at_epoch_end[0]
+    assert seen_at_epoch_end == [pytest.approx(w, rel=1e-15)]
+    assert model.w.data == seen_at_epoch_end[0]
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")
@@ -244,3 +244,12 @@ def test_callbacks_see_the_objects_of_the_run():
                         validation=([[3.0]], [6.0]), epochs=4, scheduler=schedule, epoch=1,
                         start_lr=0.5, history=history)
     assert history.lr == [0.5, 0.25, 0.125]
+
+
+def test_a_loss_fit_cannot_use_is_refused_with_the_choices():
+    model = Scale(1.0)
+    with pytest.raises(ValueError, match=r"^fit: unknown loss 'mae'; choose one of mse, hinge, "
+                                         r"binary_cross_entropy, cross_entropy$"):
+        fit(model, [[1.0]], [1.0], loss="mae", progress=False)
+    with pytest.raises(TypeError, match=r"^fit: loss must be a name or a function, got float$"):
+        fit(model, [[1.0]], [1.0], loss=0.5, progress=False)
