@@ -90,11 +90,18 @@ def _score(prediction: Any) -> Any:
 
 def argmax(row: Sequence[Any]) -> Any:
     """The index of the largest entry (the predicted class); for a 2-D array of rows,
-    each row's (as an array). The first of equal entries wins either way."""
+    each row's (as an array). Either way the first of equal entries wins, and a NaN
+    counts as the largest (the first NaN wins), as in NumPy's argmax.
+
+    Example:
+        >>> argmax([0.5, 2.0, 2.0]), argmax([1.0, float("nan"), 3.0])
+        (1, 1)
+    """
     if getattr(row, "ndim", None) == 2:
         return row.argmax(axis=1)  # type: ignore[attr-defined]
     scores = [_score(v) for v in row]
-    return scores.index(max(scores))
+    not_a_number = [i for i, score in enumerate(scores) if score != score]
+    return not_a_number[0] if not_a_number else scores.index(max(scores))
 
 
 def _as_value(x: Any) -> Value:

@@ -425,3 +425,12 @@ def test_an_optimizer_that_changes_the_gradients_it_reads_steps_the_values():
 
     (_, _, eager), (_, _, compiled) = both_ways(lambda ps: ClippedGradients(ps, lr=0.5))
     assert compiled.loss == pytest.approx(eager.loss, rel=1e-9)
+
+
+def test_a_nan_logit_is_the_predicted_class_on_the_list_and_the_array_path():
+    from nn.losses import cross_entropy
+
+    for label in (0, 1, 2):
+        rows = [[1.0, math.nan, 2.0]]
+        assert cross_entropy.count_correct(rows, [label]) == \
+            cross_entropy.count_correct(np.array(rows), [label]) == int(label == 1)
