@@ -14,9 +14,10 @@ demo: $(STAMP)
 test: $(TORCH_STAMP) lint
 	$(PY) -m pytest
 
-# Everyday work: the tests not marked slow, no notebooks, stop at the first failure.
+# Everyday work: the tests not marked slow, no notebooks, stop at the first failure;
+# on two processes (pytest-xdist), one per core of these machines.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow" -x -q
+	$(PY) -m pytest -m "not slow" -x -q -n 2
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): long, about
 # 3.5 hours on 2 cores, so not part of CI. One module: make mutate MODULE='nn.losses*'
