@@ -309,6 +309,7 @@ class Value:
     def __mul__(self, other: Any) -> Value:
         if type(other) is not Value:
             if type(other) is float or type(other) is int:
+                other = float(other)  # held as a float, as 3 * x and _number_or_value hold it
                 return _with_number(self._data * other, self, other, other, P.MUL_CONST)
             other = _number_or_value(other, P.MUL)
             if type(other) is float:

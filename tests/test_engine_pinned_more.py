@@ -149,3 +149,13 @@ def test_a_zero_seed_added_to_a_value_seed_keeps_the_value_and_its_sign():
     (g,) = grad([y, y], [y], grad_outputs=[seed, 0.0], create_graph=True)
     assert g is seed
     assert math.copysign(1.0, g.data) == -1.0
+
+
+def test_an_int_operand_is_held_as_a_float_on_either_side():
+    from autograd import Value
+
+    x = Value(1.5)
+    for product in (x * 3, 3 * x, x * 3.0):
+        assert product.local_derivatives == (3.0,)
+        assert type(product.local_derivatives[0]) is float
+        assert type(product.primitive.constant) is float
