@@ -133,8 +133,6 @@ class BatchedProgram:
         self.groups = writer.groups
         self.source = writer.source
         self._program = writer.compiled()
-        self._outputs = trace.outputs
-        self._single_output = len(trace.outputs) == 1
 
     def run(self, P: Any, X: Any) -> tuple[tuple[Any, ...], Any, Any]:
         """Outputs, the shared inputs' gradients (a 1-D array, in the order of
@@ -335,7 +333,7 @@ class _Writer:
 
     def _forward(self, number: int, group: Group) -> None:
         result = _Array(f"v{number}", group.size, group.kind == "shared")
-        saved: dict[str, Any] = {"result": result}
+        saved: dict[str, Any] = {}
         if group.kind == "matmul":
             self._forward_matmul(number, group, saved)
         else:
@@ -365,7 +363,6 @@ class _Writer:
             name = f"a{number}_{j}"
             self._assign(name, self._gather(slots))
             arguments.append(Expr(name, self.names))
-        saved["arguments"] = arguments
         primitive = group.primitive
         forward = written(primitive.forward, *arguments)
         result = f"v{number}"

@@ -153,27 +153,28 @@ class CompiledFunction:
                 0  depth   1  elementwise 1 * op of 2 arguments -> (1xN)
                 1  depth   2  elementwise 1 tanh op of 1 argument -> (1xN)
         """
-        given = tuple(shared) if isinstance(shared, (list, tuple, range)) else None
-        if given is not None and any(type(i) is not int for i in given):
-            given = None  # checked below: True == 1, but True is not a position
-        if given in self._plans:  # the common case: asked again with the same positions
-            return self._plans[given]
-        key = tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared")))
-        if key not in self._plans:
-            self._plans[key] = BatchedProgram(self._trace, self.n_inputs, self.wrt, key)
-        if given is not None and given == key:
-            self._plans[given] = self._plans[key]
-        return self._plans[key]
+        return self._plan(tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared"))))
+
+    def _plan(self, shared: tuple[int, ...]) -> BatchedProgram:
+        # shared: checked and sorted positions, the key of the plans kept
+        if shared not in self._plans:
+            self._plans[shared] = BatchedProgram(self._trace, self.n_inputs, self.wrt, shared)
+        return self._plans[shared]
 
     def grouping_pays(self, shared: Sequence[int] = ()) -> bool:
         """Whether grouping (``batched``) makes at most half as many array operations as
         there are ops, which is when ``batch`` runs grouped by default. Decided from the
         groups alone: the grouped program is not written to answer it."""
-        key = tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared")))
-        if key not in self._pays:
-            groups = group_steps(self._trace.steps, self.n_inputs, len(self._trace.constants), key)
-            self._pays[key] = 2 * len(groups) <= len(self._trace.steps)
-        return self._pays[key]
+        return self._pays_for(tuple(sorted(_checked_wrt(shared, self.n_inputs, "shared"))))
+
+    def _pays_for(self, shared: tuple[int, ...]) -> bool:
+        # shared: checked and sorted positions, as for _plan
+        if shared not in self._pays:
+            groups = group_steps(
+                self._trace.steps, self.n_inputs, len(self._trace.constants), shared
+            )
+            self._pays[shared] = 2 * len(groups) <= len(self._trace.steps)
+        return self._pays[shared]
 
     def explain(self, shared: Sequence[int] = ()) -> str:
         """How the batch replay groups the scalar ops into array operations: one line
@@ -228,10 +229,10 @@ class CompiledFunction:
         size = sizes.pop() if sizes else 1
         if size == 0:
             raise ValueError("batch: the arrays hold no examples (length 0)")
-        shared = [i for i, v in enumerate(values) if type(v) is float]
+        shared = tuple(i for i, v in enumerate(values) if type(v) is float)
         if grouped is None:
-            grouped = self.grouping_pays(shared)
-        plan = self.batched(shared) if grouped else None
+            grouped = self._pays_for(shared)
+        plan = self._plan(shared) if grouped else None
         shared_set = set(shared)
         outputs: list[list[Any]] = []
         totals = [0.0] * len(self.wrt)
@@ -239,9 +240,7 @@ class CompiledFunction:
         for start in range(0, size, chunk_size):
             count = min(chunk_size, size - start)
             chunk = [v[start : start + count] if isinstance(v, np.ndarray) else v for v in values]
-            chunk_outputs, gradients = self._run_arrays(
-                chunk, start, count, plan if grouped else None
-            )
+            chunk_outputs, gradients = self._run_arrays(chunk, start, count, plan)
             outputs.append([np.broadcast_to(o, (count,)) for o in chunk_outputs])
             for k, gradient in enumerate(gradients):
                 if self.wrt[k] in shared_set:

@@ -137,9 +137,7 @@ class Value:
         global _now
         if type(number) is not float:
             number = _checked_number(number)
-        if number == self._data and (
-            number != 0 or math.copysign(1.0, number) == math.copysign(1.0, self._data)
-        ):
+        if number == self._data and _same_zero(number, self._data):
             return  # the same number (and the same sign of zero): nothing is stale
         # The number first, then the clock: a node another thread makes in between may
         # be refused as stale needlessly, but never accepted with the old number.
@@ -534,6 +532,12 @@ def _checked_number(number: Any) -> float:
         raise OverflowError(f"Value.data: {number!r} is too large for a float") from None
 
 
+def _same_zero(a: float, b: float) -> bool:
+    """For two equal numbers: not zeros of different signs (0.0 == -0.0, but x + 0.0
+    and x + -0.0 differ at x = -0.0, so a change of sign is a change)."""
+    return a != 0 or math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
 def set_data(values: Sequence[Value], numbers: Sequence[Any]) -> None:
     """Set the numbers of many Values at once: ``v.data = x`` for each pair, checked
     first (nothing changes on bad input), with one tick of the clock for all. This is
@@ -555,7 +559,7 @@ def set_data(values: Sequence[Value], numbers: Sequence[Any]) -> None:
     numbers = [x if type(x) is float else _checked_number(x) for x in numbers]
     changed = []
     for v, x in zip(values, numbers, strict=True):
-        if x == v._data and (x != 0 or math.copysign(1.0, x) == math.copysign(1.0, v._data)):
+        if x == v._data and _same_zero(x, v._data):
             continue  # the same number (and the same sign of zero): nothing is stale
         if not v.is_leaf:
             v.data = x  # a computed node also keeps its edges as changed: see Value.data

@@ -17,7 +17,7 @@ from typing import Any
 import autograd
 from autograd import Value
 
-from .losses import Loss
+from .losses import Loss, l2_value_and_gradient
 from .modules import Module
 from .optim import Optimizer
 
@@ -227,11 +227,10 @@ class ArrayTraining:
             gradient = gradient[self._to_optimizer]
         penalty = 0.0
         with np.errstate(all="ignore"):  # as float arithmetic: overflows give inf, quietly
-            if self.l2_penalty:  # l2_value_and_gradient's numbers, in its order of operations
-                squares = self.weights * self.weights
-                penalty = self.l2_penalty * math.fsum(squares.tolist())
+            if self.l2_penalty:
+                penalty, penalty_gradient = l2_value_and_gradient(self.weights, self.l2_penalty)
                 loss += penalty
-                gradient = gradient + 2 * (self.weights * self.l2_penalty)
+                gradient = gradient + penalty_gradient
             self.optimizer.step_arrays(self.weights, gradient, self.state)
         self.gradient = gradient
         return loss, penalty, correct

@@ -157,16 +157,21 @@ cross_entropy = Loss(
 LOSSES = {loss.name: loss for loss in (mse, hinge, binary_cross_entropy, cross_entropy)}
 
 
-def l2_value_and_gradient(parameters: Sequence[Value], alpha: float) -> tuple[float, list[float]]:
+def l2_value_and_gradient(parameters: Any, alpha: float) -> tuple[float, Any]:
     """``l2``'s value and its gradient ``2 alpha p``, as plain numbers (no graph), in
-    the order of operations ``l2(...).backward()`` uses.
+    the order of operations ``l2(...).backward()`` uses. ``parameters`` are Values, or
+    a NumPy array of their numbers (compiled training): the gradient is then an array.
 
     Example:
         >>> l2_value_and_gradient([Value(1.0), Value(-2.0)], 0.5)
         (2.5, [1.0, -2.0])
     """
-    value = alpha * math.fsum(p.data * p.data for p in parameters)
-    return value, [2 * (p.data * alpha) for p in parameters]
+    if hasattr(parameters, "shape"):  # one array operation for all the numbers
+        squares, gradient = (parameters * parameters).tolist(), 2 * (parameters * alpha)
+    else:
+        numbers = [p.data for p in parameters]
+        squares, gradient = [w * w for w in numbers], [2 * (w * alpha) for w in numbers]
+    return alpha * math.fsum(squares), gradient
 
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
